@@ -1,0 +1,5 @@
+export { kernels } from './ops/index.js';
+export type * from './ops/index.js';
+export { Tensor, type TensorLike, type TensorData } from './tensor.js';
+export { backendInfo, listIsas, forceIsa, setThreads, type BackendInfo, type BackendName } from './backend/select.js';
+export * from './errors.js';
