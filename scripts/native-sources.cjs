@@ -21,5 +21,6 @@ function walk(dir) {
   });
 }
 
-const files = walk('native').filter((f) => !f.startsWith('native/tools/')).sort();
+// native/tests/ is the standalone kernel test program (scripts/native-test.sh), not the addon.
+const files = walk('native').filter((f) => !f.startsWith('native/tests/')).sort();
 process.stdout.write(files.filter((f) => isaOf(f) === group).join(sep));
