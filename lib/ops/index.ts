@@ -5,6 +5,11 @@ import * as attention from './attention.js';
 export type { KernelOptions } from './define.js';
 export type { GeluArgs, ReluArgs, SiluArgs } from './act.js';
 export type { AttentionArgs } from './attention.js';
+import * as conv from './conv.js';
+import * as scan from './scan.js';
+
+export type { CausalConv1dArgs, CausalConv1dResult } from './conv.js';
+export type { SelectiveScanArgs, SelectiveScanResult } from './scan.js';
 
 export const kernels = {
   silu: act.silu.sync,
@@ -15,4 +20,8 @@ export const kernels = {
   reluAsync: act.relu.async,
   attention: attention.attention.sync,
   attentionAsync: attention.attention.async,
+  selectiveScan: scan.selectiveScan.sync,
+  selectiveScanAsync: scan.selectiveScan.async,
+  causalConv1d: conv.causalConv1d.sync,
+  causalConv1dAsync: conv.causalConv1d.async,
 };
