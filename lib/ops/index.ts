@@ -10,6 +10,9 @@ import * as scan from './scan.js';
 
 export type { CausalConv1dArgs, CausalConv1dResult } from './conv.js';
 export type { SelectiveScanArgs, SelectiveScanResult } from './scan.js';
+import * as linear from './linear.js';
+
+export type { LinearArgs, LinearWeight } from './linear.js';
 
 export const kernels = {
   silu: act.silu.sync,
@@ -24,4 +27,6 @@ export const kernels = {
   selectiveScanAsync: scan.selectiveScan.async,
   causalConv1d: conv.causalConv1d.sync,
   causalConv1dAsync: conv.causalConv1d.async,
+  linear: linear.linear.sync,
+  linearAsync: linear.linear.async,
 };
