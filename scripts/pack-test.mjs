@@ -51,7 +51,7 @@ try {
   const platformDir = `${process.platform}-${process.arch}`;
   if (!args.has('--skip-prebuild')) {
     step('npm run prebuild');
-    run('npm', ['run', 'prebuild'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    run('npm', ['run', 'prebuild'], { cwd: root });
   }
   const prebuilt = join(root, 'prebuilds', platformDir, 'attnscan.node');
   assert.ok(existsSync(prebuilt), `npm run prebuild did not leave ${prebuilt}`);
