@@ -84,14 +84,17 @@ export async function readFileBytes(file: string, onChunk: (n: number) => void):
 /**
  * Maps the file read-only-for-the-file (copy-on-write: a write into a weight view changes a
  * private page, never the file) and validates the header in place. The mapping lives until the
- * last view onto it is garbage collected. A file truncated by another process after mapping
+ * last view onto it is garbage collected. Undefined when the runtime cannot wrap a mapping in an
+ * ArrayBuffer. A file truncated by another process after mapping
  * would fault on access (SIGBUS), as with any mmap reader.
  */
-export function mapFileBytes(file: string, mapFile: MapFile): FileBytes {
+export function mapFileBytes(file: string, mapFile: MapFile): FileBytes | undefined {
   let ab: ArrayBuffer;
   try {
     ab = mapFile(file);
   } catch (e) {
+    // A runtime with a V8 sandbox refuses external buffers: the caller reads the file instead.
+    if ((e as NodeJS.ErrnoException)?.code === 'ERR_NO_EXTERNAL_BUFFERS') return undefined;
     throw ioError(file, e);
   }
   const bytes = new Uint8Array(ab);
