@@ -1,0 +1,188 @@
+// npm run bench:kernels [-- --quick] [--threads N] [--only linear,attention] [--no-ts] [--out file]
+// Measures the machine's peaks (FMA and memory probes in the addon), runs every bench case on
+// every driver (native at the best ISA, each other ISA forced, the TS twin), prints the table and
+// issue 2's targets, and writes JSON (bench/results/kernels.json by default).
+// --quick: smaller shapes, fewer iterations (under a minute); --tiny: toy shapes (smoke test).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { backendInfo, forceIsa, listIsas, setThreads } from '../../lib/index.js';
+import { probeFmaPeak, probeMemoryBandwidth } from '../../lib/probes.js';
+import { attentionCases } from './attention.bench.js';
+import { type BenchCase, type Mode, drivers, kernelFn, policies, runDriver } from './harness.js';
+import { linearCases } from './linear.bench.js';
+import { type Peaks, type Row, addSpeedups, failedRow, tableHeader, tableRow, timedRow } from './report.js';
+import { rowwiseCases } from './rowwise.bench.js';
+import { scanCases } from './scan.bench.js';
+import { type TargetResult, checkTargets } from './targets.js';
+
+const families: [string, (mode: Mode) => BenchCase[]][] = [
+  ['linear', linearCases],
+  ['attention', attentionCases],
+  ['scan', scanCases],
+  ['rowwise', rowwiseCases],
+];
+
+export interface BenchOptions {
+  mode: Mode;
+  /** Pool size for the whole run (default: the addon's, i.e. the machine's cores). */
+  threads?: number;
+  /** Kernel or family names to run (default: all). */
+  only?: string[];
+  includeTs?: boolean;
+  out?: string;
+  log?: (line: string) => void;
+}
+
+export interface BenchReport {
+  command: string;
+  mode: Mode;
+  date: string;
+  machine: {
+    cpu: string;
+    logicalCpus: number;
+    memoryGiB: number;
+    node: string;
+    platform: string;
+    backend: string;
+    isas: string[];
+    threads: number;
+    loadavgStart: number[];
+    loadavgEnd?: number[];
+  };
+  peaks: Peaks;
+  rows: Row[];
+  targets: TargetResult[];
+}
+
+const probeSettings: Record<Mode, { seconds: number; bytes: number; passes: number }> = {
+  full: { seconds: 1, bytes: 512 * 2 ** 20, passes: 5 },
+  quick: { seconds: 0.2, bytes: 128 * 2 ** 20, passes: 3 },
+  tiny: { seconds: 0.02, bytes: 8 * 2 ** 20, passes: 2 },
+};
+
+function measurePeaks(mode: Mode, threads: number, log: (s: string) => void): Peaks {
+  const isas = listIsas();
+  if (isas.length === 0) return { fmaGflops: {} };
+  const best = isas[isas.length - 1];
+  const ps = probeSettings[mode];
+  const peaks: Peaks = { fmaGflops: {} };
+  for (const isa of isas) {
+    forceIsa(isa);
+    peaks.fmaGflops[isa] = probeFmaPeak({ seconds: ps.seconds, threads }).gflops;
+  }
+  forceIsa(best);
+  peaks.fmaGflops1Thread = probeFmaPeak({ seconds: ps.seconds, threads: 1 }).gflops;
+  const m = probeMemoryBandwidth({ bytes: ps.bytes, passes: ps.passes, threads });
+  peaks.memory = { readGBs: m.readGBs, copyGBs: m.copyGBs, triadGBs: m.triadGBs, bytes: m.bytes };
+  log(
+    `peaks (${threads} threads): FMA ${isas.map((i) => `${i} ${peaks.fmaGflops[i].toFixed(1)}`).join(', ')} GFLOP/s` +
+      ` (${best} on 1 thread ${peaks.fmaGflops1Thread.toFixed(1)});` +
+      ` memory read ${m.readGBs.toFixed(1)}, copy ${m.copyGBs.toFixed(1)}, triad ${m.triadGBs.toFixed(1)} GB/s` +
+      ` over ${(m.bytes / 2 ** 20).toFixed(0)} MiB`,
+  );
+  return peaks;
+}
+
+function selected(only: string[] | undefined, family: string, c: BenchCase): boolean {
+  return !only || only.length === 0 || only.includes(family) || only.includes(c.kernel);
+}
+
+export function runBench(opts: BenchOptions): BenchReport {
+  const log = opts.log ?? ((s: string) => console.log(s));
+  const info = backendInfo();
+  if (opts.threads !== undefined) setThreads(opts.threads);
+  const threads = backendInfo().threads;
+  const isas = listIsas();
+  const best = isas[isas.length - 1];
+  const report: BenchReport = {
+    command: `npm run bench:kernels${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    mode: opts.mode,
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      logicalCpus: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      backend: info.backend + (info.reason ? ` (${info.reason})` : ''),
+      isas,
+      threads,
+      loadavgStart: loadavg(),
+    },
+    peaks: { fmaGflops: {} },
+    rows: [],
+    targets: [],
+  };
+  log(`attnscan kernel benchmarks (${opts.mode}): ${report.machine.cpu}, ${report.machine.logicalCpus} CPUs, ` +
+    `${threads} threads, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  report.peaks = measurePeaks(opts.mode, threads, log);
+  const policy = policies[opts.mode];
+  const ds = drivers(opts.includeTs ?? true);
+  log(tableHeader());
+  for (const [family, cases] of families) {
+    for (const c of cases(opts.mode).filter((x) => selected(opts.only, family, x))) {
+      const rows: Row[] = [];
+      if (!kernelFn(c.kernel)) {
+        rows.push(failedRow(c, undefined, 'not available', `kernels.${c.kernel} is not in this build`));
+      } else {
+        let args: unknown[] | undefined;
+        try {
+          args = c.args();
+        } catch (e) {
+          rows.push(failedRow(c, undefined, 'error', `building inputs: ${(e as Error).message}`));
+        }
+        for (const d of args ? ds : []) {
+          try {
+            rows.push(timedRow(c, d, runDriver(c, d, args!, policy), report.peaks));
+          } catch (e) {
+            rows.push(failedRow(c, d, 'error', (e as Error).message.split('\n')[0]));
+          } finally {
+            if (best) forceIsa(best);
+          }
+        }
+      }
+      addSpeedups(rows);
+      for (const r of rows) log(tableRow(r));
+      report.rows.push(...rows);
+    }
+  }
+  report.targets = checkTargets(report.rows);
+  report.machine.loadavgEnd = loadavg();
+  log(`\ntargets (issue 2; ${threads === 2 ? '2 threads' : `${threads} threads: the targets assume 2`}):`);
+  for (const t of report.targets) log(`  ${t.verdict.padEnd(4)}  ${t.target}: ${t.detail}`);
+  const out = opts.out ?? join(dirname(fileURLToPath(import.meta.url)), '../results/kernels.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nwrote ${out}`);
+  return report;
+}
+
+function parseArgs(argv: string[]): BenchOptions {
+  const opts: BenchOptions = { mode: 'full' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') opts.mode = 'quick';
+    else if (a === '--tiny') opts.mode = 'tiny';
+    else if (a === '--no-ts') opts.includeTs = false;
+    else if (a === '--threads') opts.threads = Number(value());
+    else if (a === '--only') opts.only = value().split(',').filter(Boolean);
+    else if (a === '--out') opts.out = value();
+    else throw new Error(`unknown flag ${a} (--quick, --tiny, --threads N, --only names, --no-ts, --out file)`);
+  }
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 256)) {
+    throw new Error('--threads must be an integer in [1, 256]');
+  }
+  return opts;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runBench(parseArgs(process.argv.slice(2)));
+}
