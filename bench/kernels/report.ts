@@ -1,5 +1,6 @@
 // Benchmark rows: derived rates (from shape arithmetic), the fixed-width table and the JSON file.
 import type { BenchCase, Driver, Timing } from './harness.js';
+import type { TargetResult } from './targets.js';
 
 export interface Peaks {
   /** GFLOP/s of the FMA probe per ISA at the run's thread count. */
@@ -17,6 +18,7 @@ export interface Row {
   status: 'ok' | 'not available' | 'error';
   note?: string;
   medianMs?: number;
+  bestMs?: number;
   runs?: number;
   callsPerRun?: number;
   gflops?: number;
@@ -39,6 +41,7 @@ export function timedRow(c: BenchCase, d: Driver, t: Timing, peaks: Peaks): Row 
     isa: d.isa,
     status: 'ok',
     medianMs: s * 1e3,
+    bestMs: t.bestS * 1e3,
     runs: t.runs,
     callsPerRun: t.callsPerRun,
     tags: c.tags ?? [],
@@ -90,6 +93,7 @@ const columns: [string, number, (r: Row) => string][] = [
   ['case', 32, (r) => r.case],
   ['driver', 7, (r) => r.driver],
   ['median', 10, (r) => fmtTime(r.medianMs)],
+  ['best', 10, (r) => fmtTime(r.bestMs)],
   ['runs', 6, (r) => (r.runs === undefined ? '' : `${r.runs}x${r.callsPerRun}`)],
   ['GFLOP/s', 8, (r) => fmtNum(r.gflops)],
   ['GB/s', 7, (r) => fmtNum(r.gbs)],
@@ -110,14 +114,63 @@ export function tableRow(r: Row): string {
   return `${columns.map(([, w, f]) => f(r).padEnd(w)).join(' ')}  ${r.note ?? ''}`.trimEnd();
 }
 
-/** The table as GitHub markdown (bench/RESULTS.md). */
+/** The table as GitHub markdown. */
 export function markdownTable(rows: Row[]): string {
   const head = `| ${columns.map(([h]) => h).join(' | ')} | note |`;
   const sep = `|${columns.map(() => '---').join('|')}|---|`;
-  const body = rows.map((r) =>
-    r.status === 'ok'
-      ? `| ${columns.map(([, , f]) => f(r)).join(' | ')} | ${r.note ?? ''} |`
-      : `| ${r.kernel} | ${r.case} | ${r.driver} | ${r.status} |  |  |  |  |  |  | ${r.note ?? ''} |`,
-  );
+  const body = rows.map((r) => {
+    const cells =
+      r.status === 'ok'
+        ? columns.map(([, , f]) => f(r))
+        : [r.kernel, r.case, r.driver, r.status, ...columns.slice(4).map(() => '')];
+    return `| ${cells.join(' | ')} | ${r.note ?? ''} |`;
+  });
   return [head, sep, ...body].join('\n');
+}
+
+export interface BenchReport {
+  command: string;
+  mode: string;
+  date: string;
+  machine: {
+    cpu: string;
+    logicalCpus: number;
+    memoryGiB: number;
+    node: string;
+    platform: string;
+    backend: string;
+    isas: string[];
+    threads: number;
+    loadavgStart: number[];
+    loadavgEnd?: number[];
+  };
+  peaks: Peaks;
+  rows: Row[];
+  targets: TargetResult[];
+}
+
+/** Machine, peaks, table and targets of one run, as the generated part of bench/RESULTS.md. */
+export function markdownReport(r: BenchReport): string {
+  const m = r.machine;
+  const fma = Object.entries(r.peaks.fmaGflops).map(([isa, g]) => `${isa} ${g.toFixed(1)}`).join(', ');
+  const mem = r.peaks.memory;
+  return [
+    `Command: \`${r.command}\` (${r.mode}), ${r.date}.`,
+    '',
+    `Machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; ` +
+      `backend ${m.backend}, ISAs ${m.isas.join(' ')}, ${m.threads} threads; ` +
+      `load average ${m.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ` +
+      `${(m.loadavgEnd ?? []).map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    `Measured peaks (${m.threads} threads): FMA ${fma} GFLOP/s` +
+      (r.peaks.fmaGflops1Thread ? ` (best ISA on 1 thread: ${r.peaks.fmaGflops1Thread.toFixed(1)})` : '') +
+      (mem ? `; memory read ${mem.readGBs.toFixed(1)}, copy ${mem.copyGBs.toFixed(1)}, triad ${mem.triadGBs.toFixed(1)} GB/s over ${(mem.bytes / 2 ** 20).toFixed(0)} MiB.` : '.'),
+    '',
+    markdownTable(r.rows),
+    '',
+    '| target | verdict | detail |',
+    '|---|---|---|',
+    ...r.targets.map((t) => `| ${t.target} | ${t.verdict} | ${t.detail} |`),
+    '',
+  ].join('\n');
 }

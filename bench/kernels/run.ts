@@ -1,7 +1,8 @@
 // npm run bench:kernels [-- --quick] [--threads N] [--only linear,attention] [--no-ts] [--out file]
 // Measures the machine's peaks (FMA and memory probes in the addon), runs every bench case on
 // every driver (native at the best ISA, each other ISA forced, the TS twin), prints the table and
-// issue 2's targets, and writes JSON (bench/results/kernels.json by default).
+// issue 2's targets, and writes JSON (bench/results/kernels.json by default) and the same as a
+// markdown section (kernels.md next to it) for bench/RESULTS.md.
 // --quick: smaller shapes, fewer iterations (under a minute); --tiny: toy shapes (smoke test).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -13,10 +14,22 @@ import { probeFmaPeak, probeMemoryBandwidth } from '../../lib/probes.js';
 import { attentionCases } from './attention.bench.js';
 import { type BenchCase, type Mode, drivers, kernelFn, policies, runDriver } from './harness.js';
 import { linearCases } from './linear.bench.js';
-import { type Peaks, type Row, addSpeedups, failedRow, tableHeader, tableRow, timedRow } from './report.js';
+import {
+  type BenchReport,
+  type Peaks,
+  type Row,
+  addSpeedups,
+  failedRow,
+  markdownReport,
+  tableHeader,
+  tableRow,
+  timedRow,
+} from './report.js';
 import { rowwiseCases } from './rowwise.bench.js';
 import { scanCases } from './scan.bench.js';
-import { type TargetResult, checkTargets } from './targets.js';
+import { checkTargets } from './targets.js';
+
+export type { BenchReport } from './report.js';
 
 const families: [string, (mode: Mode) => BenchCase[]][] = [
   ['linear', linearCases],
@@ -34,27 +47,6 @@ export interface BenchOptions {
   includeTs?: boolean;
   out?: string;
   log?: (line: string) => void;
-}
-
-export interface BenchReport {
-  command: string;
-  mode: Mode;
-  date: string;
-  machine: {
-    cpu: string;
-    logicalCpus: number;
-    memoryGiB: number;
-    node: string;
-    platform: string;
-    backend: string;
-    isas: string[];
-    threads: number;
-    loadavgStart: number[];
-    loadavgEnd?: number[];
-  };
-  peaks: Peaks;
-  rows: Row[];
-  targets: TargetResult[];
 }
 
 const probeSettings: Record<Mode, { seconds: number; bytes: number; passes: number }> = {
@@ -156,7 +148,9 @@ export function runBench(opts: BenchOptions): BenchReport {
   const out = opts.out ?? join(dirname(fileURLToPath(import.meta.url)), '../results/kernels.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  log(`\nwrote ${out}`);
+  const md = out.replace(/\.json$/, '') + '.md';
+  writeFileSync(md, markdownReport(report));
+  log(`\nwrote ${out} and ${md}`);
   return report;
 }
 
