@@ -13,7 +13,7 @@ import { backendInfo, forceIsa, listIsas, setThreads } from '../../lib/index.js'
 import { probeFmaPeak, probeMemoryBandwidth } from '../../lib/probes.js';
 import { attentionCases } from './attention.bench.js';
 import { type BenchCase, type Mode, drivers, kernelFn, policies, runDriver } from './harness.js';
-import { linearCases } from './linear.bench.js';
+import { matmulCases } from './matmul.bench.js';
 import {
   type BenchReport,
   type Peaks,
@@ -32,7 +32,7 @@ import { checkTargets } from './targets.js';
 export type { BenchReport } from './report.js';
 
 const families: [string, (mode: Mode) => BenchCase[]][] = [
-  ['linear', linearCases],
+  ['matmul', matmulCases],
   ['attention', attentionCases],
   ['scan', scanCases],
   ['rowwise', rowwiseCases],

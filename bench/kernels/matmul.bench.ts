@@ -1,4 +1,4 @@
-// linear at GPT-2-small / BERT-base MLP shapes: x [M, 768] · weight [3072, 768]^T + bias.
+// matmul family: linear at GPT-2-small / BERT-base MLP shapes: x [M, 768] · weight [3072, 768]^T + bias.
 // M = 512 is a prefill GEMM (compute-bound); M = 1 is the decode step's GEMV, bound by streaming
 // the weight. "cold" cycles through enough weight copies to stream from memory as a model's
 // decode step does (every layer's weights once per token); "hot" reuses one cache-resident copy.
@@ -26,7 +26,7 @@ function linearCase(m: number, k: number, n: number, dtype: WeightDtype, streamB
   };
 }
 
-export function linearCases(mode: Mode): BenchCase[] {
+export function matmulCases(mode: Mode): BenchCase[] {
   if (mode === 'tiny') return [linearCase(1, 64, 96, 'f32', 0), linearCase(4, 64, 96, 'f16', 0)];
   const [k, n] = [768, 3072];
   const stream = mode === 'full' ? 256 * MiB : 64 * MiB;
