@@ -1,49 +1,25 @@
-// Mamba-130m mixer shapes (d_inner = 1536, d_state = 16, d_conv = 4) over a 2048-token prefill:
-// selectiveScan as the model calls it (D, z gating, deltaBias, softplus) and causalConv1d + SiLU.
+// scan family: selectiveScan at Mamba-130m's mixer shape (d_inner = 1536, d_state = 16) over a
+// 2048-token prefill, as the model calls it (D, z gating, deltaBias, softplus). Inputs come from
+// the parity tests' generator (test/cases/scan.ts), so the bench times what the tests check.
+import { makeScanArgs } from '../../test/cases/scan.js';
 import type { BenchCase, Mode } from './harness.js';
-import { randn, uniform } from './data.js';
 
-function selectiveScan(l: number, dim: number, n: number): BenchCase {
+function selectiveScan(seqLen: number, dim: number, dState: number): BenchCase {
+  const p = { batch: 1, seqLen, dim, dState, groups: 1, D: true, z: true, deltaBias: true, softplus: true, state: false };
   return {
     kernel: 'selectiveScan',
-    name: `B1 L${l} dim${dim} dState${n}`,
+    name: `B1 L${seqLen} dim${dim} dState${dState}`,
     bound: 'none',
-    // exp(dt*A), dt*B*u, h = a*h + b, y += C*h per state element: 7 flops (exp counted as 1).
-    flops: 7 * l * dim * n,
-    bytes: 4 * (4 * l * dim + 2 * l * n + dim * n + 2 * dim),
-    elements: l * dim * n,
+    // Per state element: exp(dt*A), dt*B*u, h = a*h + b, y += C*h: 7 flops, exp counted as one.
+    flops: 7 * seqLen * dim * dState,
+    bytes: 4 * (4 * seqLen * dim + 2 * seqLen * dState + dim * dState + 2 * dim),
+    elements: seqLen * dim * dState,
     tags: ['scan'],
-    args: () => [
-      {
-        u: randn(31, [1, l, dim]),
-        delta: randn(32, [1, l, dim], 0.5),
-        // Negative A, as Mamba's A = -exp(A_log).
-        A: uniform(33, [dim, n], -4, -0.1),
-        B: randn(34, [1, l, 1, n]),
-        C: randn(35, [1, l, 1, n]),
-        D: randn(36, [dim]),
-        z: randn(37, [1, l, dim]),
-        deltaBias: randn(38, [dim], 0.1),
-        deltaSoftplus: true,
-      },
-    ],
-  };
-}
-
-function conv(l: number, dim: number, width: number): BenchCase {
-  return {
-    kernel: 'causalConv1d',
-    name: `B1 L${l} dim${dim} width${width} silu`,
-    bound: 'memory',
-    flops: 2 * l * dim * width,
-    bytes: 4 * 2 * l * dim,
-    elements: l * dim,
-    args: () => [{ x: randn(41, [1, l, dim]), weight: randn(42, [dim, width], 0.5), bias: randn(43, [dim], 0.1), activation: 'silu' }],
+    args: () => [makeScanArgs(p, 7)],
   };
 }
 
 export function scanCases(mode: Mode): BenchCase[] {
-  if (mode === 'tiny') return [selectiveScan(8, 32, 16), conv(8, 32, 4)];
-  const l = mode === 'full' ? 2048 : 256;
-  return [selectiveScan(l, 1536, 16), conv(l, 1536, 4)];
+  if (mode === 'tiny') return [selectiveScan(8, 32, 16)];
+  return [selectiveScan(mode === 'full' ? 2048 : 256, 1536, 16)];
 }
