@@ -1,4 +1,5 @@
-// npm run bench:kernels [-- --quick] [--threads N] [--only linear,attention] [--no-ts] [--out file]
+// npm run bench:kernels [-- --quick] [--threads N] [--only linear,attention] [--case M512] [--no-ts]
+//                      [--native-only] [--out file]
 // Measures the machine's peaks (FMA and memory probes in the addon), runs every bench case on
 // every driver (native at the best ISA, each other ISA forced, the TS twin), prints the table and
 // issue 2's targets, and writes JSON (bench/results/kernels.json by default) and the same as a
@@ -46,7 +47,11 @@ export interface BenchOptions {
   threads?: number;
   /** Kernel or family names to run (default: all). */
   only?: string[];
+  /** Only cases whose name contains this (e.g. 'M512' or 'S2048 causal'). */
+  caseFilter?: string;
   includeTs?: boolean;
+  /** Only the best ISA: no forced ISAs, no TS (for profiling one kernel under perf). */
+  nativeOnly?: boolean;
   out?: string;
   log?: (line: string) => void;
 }
@@ -80,8 +85,10 @@ function measurePeaks(mode: Mode, threads: number, log: (s: string) => void): Pe
   return peaks;
 }
 
-function selected(only: string[] | undefined, family: string, c: BenchCase): boolean {
-  return !only || only.length === 0 || only.includes(family) || only.includes(c.kernel);
+function selected(opts: BenchOptions, family: string, c: BenchCase): boolean {
+  const only = opts.only ?? [];
+  if (only.length > 0 && !only.includes(family) && !only.includes(c.kernel)) return false;
+  return !opts.caseFilter || c.name.includes(opts.caseFilter);
 }
 
 export function runBench(opts: BenchOptions): BenchReport {
@@ -114,10 +121,10 @@ export function runBench(opts: BenchOptions): BenchReport {
     `${threads} threads, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   report.peaks = measurePeaks(opts.mode, threads, log);
   const policy = policies[opts.mode];
-  const ds = drivers(opts.includeTs ?? true);
+  const ds = opts.nativeOnly ? drivers(false).slice(0, 1) : drivers(opts.includeTs ?? true);
   log(tableHeader());
   for (const [family, cases] of families) {
-    for (const c of cases(opts.mode).filter((x) => selected(opts.only, family, x))) {
+    for (const c of cases(opts.mode).filter((x) => selected(opts, family, x))) {
       const rows: Row[] = [];
       if (!kernelFn(c.kernel)) {
         rows.push(failedRow(c, undefined, 'not available', `kernels.${c.kernel} is not in this build`));
@@ -176,10 +183,12 @@ function parseArgs(argv: string[]): BenchOptions {
     if (a === '--quick') opts.mode = 'quick';
     else if (a === '--tiny') opts.mode = 'tiny';
     else if (a === '--no-ts') opts.includeTs = false;
+    else if (a === '--native-only') opts.nativeOnly = true;
+    else if (a === '--case') opts.caseFilter = value();
     else if (a === '--threads') opts.threads = Number(value());
     else if (a === '--only') opts.only = value().split(',').filter(Boolean);
     else if (a === '--out') opts.out = value();
-    else throw new Error(`unknown flag ${a} (--quick, --tiny, --threads N, --only names, --no-ts, --out file)`);
+    else throw new Error(`unknown flag ${a} (--quick, --tiny, --threads N, --only names, --case text, --no-ts, --native-only, --out file)`);
   }
   if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 256)) {
     throw new Error('--threads must be an integer in [1, 256]');
