@@ -1,9 +1,13 @@
 // config.architectures[0] → the architecture file that builds it.
 import { UnsupportedArchitectureError } from '../errors.js';
+import { albertForMaskedLM, albertModel } from './arch/albert.js';
+import { bart } from './arch/bart.js';
 import { bertForMaskedLM, bertForSequenceClassification, bertModel } from './arch/bert.js';
 import { gpt2 } from './arch/gpt2.js';
 import { llama } from './arch/llama.js';
+import { mamba } from './arch/mamba.js';
 import { robertaForMaskedLM, robertaForSequenceClassification, robertaModel } from './arch/roberta.js';
+import { t5 } from './arch/t5.js';
 import type { Architecture } from './arch/types.js';
 
 const architectures: Record<string, Architecture> = {
@@ -13,8 +17,13 @@ const architectures: Record<string, Architecture> = {
   RobertaModel: robertaModel,
   RobertaForMaskedLM: robertaForMaskedLM,
   RobertaForSequenceClassification: robertaForSequenceClassification,
+  AlbertModel: albertModel,
+  AlbertForMaskedLM: albertForMaskedLM,
   GPT2LMHeadModel: gpt2,
   LlamaForCausalLM: llama,
+  T5ForConditionalGeneration: t5,
+  BartForConditionalGeneration: bart,
+  MambaForCausalLM: mamba,
 };
 
 export const supportedArchitectures = (): string[] => Object.keys(architectures);

@@ -8,7 +8,7 @@ import { nativeLoaded } from '../helpers/backends.js';
 import { check, goldenCases } from './golden.js';
 import { expectedNames, forwardArgs, outputFor } from './inputs.js';
 
-const ARCHS = ['bert', 'bert-cls', 'roberta', 'gpt2', 'llama'];
+const ARCHS = ['bert', 'bert-cls', 'roberta', 'albert', 'gpt2', 'llama', 't5', 'bart', 'mamba'];
 const backends = nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const);
 
 describe.each(backends)('forward goldens on %s', (backend) => {
