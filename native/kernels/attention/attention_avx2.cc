@@ -95,6 +95,14 @@ inline void softmax_step(float* s, int nvec, const float* maskadd, const float* 
   *m = m_new;
 }
 
+// The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
+// key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
+// fetch the row kAhead keys ahead explicitly.
+constexpr int64_t kAhead = 6;
+inline void prefetch_row(const float* row, int64_t n) {
+  for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(row + c), _MM_HINT_T0);
+}
+
 template <int NH>
 void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                    int64_t j, int64_t n, const float* qs, float* s) {
@@ -102,6 +110,7 @@ void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
   const __m256i tail = lanes(D - (nvec - 1) * 8);
   const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
   for (int64_t x = 0; x < n; ++x, kr += stride) {
+    if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
     __m256 c[NH];
     for (int h = 0; h < NH; ++h) c[h] = _mm256_setzero_ps();
     for (int64_t cv = 0; cv < nvec; ++cv) {
@@ -125,6 +134,7 @@ void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
     }
     const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
     for (int64_t x = 0; x < n; ++x, vr += stride) {
+      if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
       const __m256 v0 = _mm256_maskload_ps(vr, ld0), v1 = _mm256_maskload_ps(vr + 8, ld1);
       for (int h = 0; h < NH; ++h) {
         const __m256 pb = _mm256_broadcast_ss(p + (h0 + h) * kAttnDecodeBlock + x);
