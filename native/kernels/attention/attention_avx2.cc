@@ -90,7 +90,8 @@ inline void softmax_step(float* s, int nvec, const float* maskadd, const float* 
     _mm256_storeu_ps(s + v * 8, e);
     sum = _mm256_add_ps(sum, e);
   }
-  *alpha = std::exp(*m - m_new);
+  // The vector exp avoids a libm call that would spill every live vector register.
+  *alpha = *m == m_new ? 1.0f : _mm256_cvtss_f32(avx2::exp(_mm256_set1_ps(*m - m_new)));
   *l = *l * *alpha + hsum(sum);
   *m = m_new;
 }

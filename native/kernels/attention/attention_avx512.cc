@@ -107,7 +107,8 @@ inline void softmax_step(float* s, int nvec, const float* maskadd, const float* 
     _mm512_storeu_ps(s + v * 16, e);
     sum = _mm512_add_ps(sum, e);
   }
-  *alpha = std::exp(*m - m_new);
+  // The vector exp avoids a libm call that would spill every live vector register.
+  *alpha = *m == m_new ? 1.0f : _mm512_cvtss_f32(avx512::exp(_mm512_set1_ps(*m - m_new)));
   *l = *l * *alpha + hsum(sum);
   *m = m_new;
 }

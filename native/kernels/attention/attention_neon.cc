@@ -105,7 +105,8 @@ inline void softmax_step(float* s, int nvec, const float* maskadd, const float* 
     vst1q_f32(s + v * 4, e);
     sum = vaddq_f32(sum, e);
   }
-  *alpha = std::exp(*m - m_new);
+  // The vector exp avoids a libm call that would spill every live vector register.
+  *alpha = *m == m_new ? 1.0f : vgetq_lane_f32(neon::exp(vdupq_n_f32(*m - m_new)), 0);
   *l = *l * *alpha + hsum(sum);
   *m = m_new;
 }
