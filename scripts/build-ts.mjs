@@ -1,7 +1,10 @@
 // Builds dist/: ESM with declarations from tsc, and a CommonJS bundle of the same entry with
 // esbuild. Worker threads always run the ESM build's files (see lib/util/paths.ts).
+// The CommonJS entry gets its own copy of the declarations: under dist/cjs (package.json
+// "type": "commonjs") TypeScript reads them as CommonJS, which is what `require('attnscan')` is.
+// Re-exporting the ESM declarations instead would tell a CommonJS consumer it requires an ES module.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,4 +30,16 @@ await build({
   logLevel: 'warning',
 });
 writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
-writeFileSync(join(root, 'dist/cjs/index.d.ts'), "export * from '../esm/index.js';\n");
+
+function copyDeclarations(from, to) {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const src = join(from, e.name);
+    const dst = join(to, e.name);
+    if (e.isDirectory()) copyDeclarations(src, dst);
+    else if (e.name.endsWith('.d.ts')) {
+      mkdirSync(dirname(dst), { recursive: true });
+      copyFileSync(src, dst);
+    }
+  }
+}
+copyDeclarations(join(root, 'dist/esm'), join(root, 'dist/cjs'));

@@ -2,12 +2,13 @@
 // Header entries: name -> { dtype, shape, data_offsets: [begin, end) relative to the data block },
 // plus an optional "__metadata__" string map. Everything is validated before any tensor is read:
 // header length against file size, JSON shape, known dtype, shape x dtype size = byte range,
-// ranges inside the data block and not overlapping.
+// ranges inside the data block and not overlapping, and the data block entirely indexed (the
+// format forbids holes and trailing bytes; a gap means a lying header or a truncated tensor list).
 import { CheckpointError } from '../errors.js';
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const DTYPE_BYTES: Record<SafetensorsDType, number> = {
+export const DTYPE_BYTES: Record<SafetensorsDType, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
 };
 
@@ -53,12 +54,15 @@ export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, fil
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string') throw bad(`__metadata__ entry '${k}' is ${JSON.stringify(v)}, not a string`);
+      }
       metadata = raw as Record<string, string>;
       continue;
     }
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e === null || typeof e !== 'object') throw bad(`tensor '${name}': entry is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) {
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype)) {
       throw bad(`tensor '${name}': unknown dtype ${JSON.stringify(e.dtype)}`);
     }
     const dtype = e.dtype as SafetensorsDType;
@@ -72,6 +76,7 @@ export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, fil
     const shape = e.shape as number[];
     const count = shape.reduce((a, b) => a * b, 1);
     const bytes = count * DTYPE_BYTES[dtype];
+    if (!Number.isSafeInteger(bytes)) throw bad(`tensor '${name}': shape [${shape.join(', ')}] is too large`);
     if (off[1] - off[0] !== bytes) {
       throw bad(`tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${bytes} bytes, data_offsets give ${off[1] - off[0]}`);
     }
@@ -83,8 +88,19 @@ export function parseSafetensorsHeader(prefix: Uint8Array, fileSize: number, fil
   const sorted = [...tensors.values()].filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].begin < sorted[i - 1].end) {
-      throw bad(`tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap in the data block`);
+      throw bad(
+        `tensors '${sorted[i - 1].name}' [${sorted[i - 1].begin}, ${sorted[i - 1].end}] and ` +
+          `'${sorted[i].name}' [${sorted[i].begin}, ${sorted[i].end}] overlap in the data block`,
+      );
     }
+  }
+  let used = 0;
+  for (const t of sorted) {
+    if (t.begin !== used) throw bad(`data block has a hole at bytes [${used}, ${t.begin}) before tensor '${t.name}'`);
+    used = t.end;
+  }
+  if (used !== dataSize) {
+    throw bad(`tensors use ${used} bytes of the ${dataSize}-byte data block (expected the whole block: file has trailing bytes)`);
   }
   return { tensors, metadata, dataStart };
 }

@@ -1,0 +1,77 @@
+// Scaled dot-product attention, f32, the TS twin of native/kernels/attention/attention.h.
+//   out[b,i,h,:] = sum_j p_ij v[b,j,g,:],   p_i = softmax_j(scale * q[b,i,h,:]·k[b,j,g,:] + bias[(b,)h,i,j])
+// over the keys j that query i may see: keyMask[b,j] != 0 and, if causal, j <= i + seqK - seqQ
+// (a chunk of seqQ new queries at the end of seqK keys; a decode step seqQ = 1 sees the whole
+// cache). g = floor(h / (heads / kvHeads)) is the kv head of query head h (GQA; MQA is kvHeads = 1).
+// A row that sees no key, or only keys whose biased score is -Infinity, is all zeros (never NaN).
+//   q:    [batch, seqQ, heads, headDim]
+//   k, v: [batch, seqK, kvHeads, headDim]
+//   keyMask: [batch, seqK] (1 keep, 0 ignore) or null
+//   bias: [heads, seqQ, seqK] or, biasBatched, [batch, heads, seqQ, seqK]; or null
+//   out:  [batch, seqQ, heads, headDim]
+// Memory: one score row of seqK doubles; never a seqQ x seqK matrix. The twin accumulates in
+// double precision (the oracle); the native kernels use f32 tiles with an online softmax and stay
+// within 1e-5 absolute + 1e-4 relative of it for unit-scale inputs.
+
+export interface AttentionParams {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  keyMask: Uint8Array | null;
+  bias: Float32Array | null;
+  biasBatched: boolean;
+  out: Float32Array;
+  batch: number;
+  seqQ: number;
+  seqK: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  scale: number;
+  causal: boolean;
+}
+
+export function attentionF32(p: AttentionParams): void {
+  const { q, k, v, keyMask, bias, biasBatched, out, batch, seqQ, seqK, heads, kvHeads, headDim, scale, causal } = p;
+  const group = heads / kvHeads;
+  const scores = new Float64Array(seqK);
+  const acc = new Float64Array(headDim);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < seqQ; i++) {
+      // Keys past `last` are in this query's future.
+      const last = causal ? Math.min(seqK - 1, i + seqK - seqQ) : seqK - 1;
+      for (let h = 0; h < heads; h++) {
+        const g = Math.floor(h / group);
+        const qo = ((b * seqQ + i) * heads + h) * headDim;
+        const bo = bias ? ((biasBatched ? b * heads + h : h) * seqQ + i) * seqK : 0;
+        let max = -Infinity;
+        for (let j = 0; j <= last; j++) {
+          if (keyMask && keyMask[b * seqK + j] === 0) {
+            scores[j] = -Infinity;
+            continue;
+          }
+          const ko = ((b * seqK + j) * kvHeads + g) * headDim;
+          let dot = 0;
+          for (let d = 0; d < headDim; d++) dot += q[qo + d] * k[ko + d];
+          const s = scale * dot + (bias ? bias[bo + j] : 0);
+          scores[j] = s;
+          if (s > max) max = s;
+        }
+        if (max === -Infinity) {
+          out.fill(0, qo, qo + headDim);
+          continue;
+        }
+        acc.fill(0);
+        let sum = 0;
+        for (let j = 0; j <= last; j++) {
+          if (scores[j] === -Infinity) continue;
+          const w = Math.exp(scores[j] - max);
+          sum += w;
+          const vo = ((b * seqK + j) * kvHeads + g) * headDim;
+          for (let d = 0; d < headDim; d++) acc[d] += w * v[vo + d];
+        }
+        for (let d = 0; d < headDim; d++) out[qo + d] = acc[d] / sum;
+      }
+    }
+  }
+}

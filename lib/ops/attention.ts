@@ -1,0 +1,109 @@
+import { attentionF32 } from '../kernels/attention.js';
+import { DTypeError, ShapeError } from '../errors.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { argsObject, boolOption, expectDims, numberOption, tensorArg } from './validate.js';
+import { defineKernel } from './define.js';
+
+export interface AttentionArgs {
+  /** [batch, seqQ, heads, headDim] */
+  q: TensorLike<Float32Array>;
+  /** [batch, seqK, kvHeads, headDim]; heads % kvHeads === 0 */
+  k: TensorLike<Float32Array>;
+  /** [batch, seqK, kvHeads, headDim] */
+  v: TensorLike<Float32Array>;
+  /** [batch, seqK], 1 = attend, 0 = ignore (a tensor, or its bare data). */
+  keyPaddingMask?: TensorLike<Uint8Array> | Uint8Array;
+  /** Added to the scaled scores: [heads, seqQ, seqK] or [batch, heads, seqQ, seqK] (a tensor, or its bare data). */
+  bias?: TensorLike<Float32Array> | Float32Array;
+  /** Default 1/sqrt(headDim); T5 uses 1. */
+  scale?: number;
+  /** Query i sees key j iff j <= i + seqK - seqQ. */
+  causal?: boolean;
+}
+
+const NAME = 'attention';
+
+function fmt(dims: readonly number[]): string {
+  return `[${dims.join(', ')}]`;
+}
+
+/** A bare typed array must have one of the allowed lengths; a tensor is checked by tensorArg. */
+function bareOrTensor<T extends Float32Array | Uint8Array>(
+  name: string,
+  value: unknown,
+  ctor: { new (n: number): T; name: string },
+  shapes: number[][],
+): { data: T; dims: number[] } {
+  if (value instanceof ctor) {
+    const shape = shapes.find((s) => s.reduce((a, b) => a * b, 1) === value.length);
+    if (!shape) {
+      const want = shapes.map((s) => `${s.reduce((a, b) => a * b, 1)} (${fmt(s)})`).join(' or ');
+      throw new ShapeError(`${NAME}: ${name} has ${value.length} elements, expected ${want}`);
+    }
+    return { data: value, dims: shape };
+  }
+  if (ArrayBuffer.isView(value)) {
+    throw new DTypeError(`${NAME}: ${name} must be a ${ctor.name} or a tensor of one, got ${value.constructor.name}`);
+  }
+  const v = value as { dims?: unknown } | null;
+  const rank = v && typeof v === 'object' && Array.isArray(v.dims) ? v.dims.length : shapes[0].length;
+  const t = tensorArg(NAME, name, value, ctor, rank);
+  if (!shapes.some((s) => s.length === t.dims.length && s.every((d, i) => d === t.dims[i]))) {
+    throw new ShapeError(`${NAME}: ${name} dims ${fmt(t.dims)} do not match the expected ${shapes.map(fmt).join(' or ')}`);
+  }
+  return { data: t.data, dims: [...t.dims] };
+}
+
+export const attention = defineKernel<AttentionArgs, Tensor>({
+  name: NAME,
+  prepare(args) {
+    const a = argsObject(NAME, args);
+    const q = tensorArg(NAME, 'q', a.q, Float32Array, 4);
+    const k = tensorArg(NAME, 'k', a.k, Float32Array, 4);
+    const v = tensorArg(NAME, 'v', a.v, Float32Array, 4);
+    const [batch, seqQ, heads, headDim] = q.dims;
+    const [, seqK, kvHeads] = k.dims;
+    expectDims(NAME, 'k', k.dims, [batch, undefined, undefined, headDim]);
+    expectDims(NAME, 'v', v.dims, k.dims);
+    if (heads < 1 || kvHeads < 1 || headDim < 1) {
+      throw new ShapeError(`${NAME}: heads (${heads}), kvHeads (${kvHeads}) and headDim (${headDim}) must be at least 1`);
+    }
+    if (heads % kvHeads !== 0) {
+      throw new ShapeError(`${NAME}: heads (${heads}, q dims ${fmt(q.dims)}) must be a multiple of kvHeads (${kvHeads}, k dims ${fmt(k.dims)})`);
+    }
+    const mask = a.keyPaddingMask == null ? null : bareOrTensor('keyPaddingMask', a.keyPaddingMask, Uint8Array, [[batch, seqK]]);
+    const bias =
+      a.bias == null
+        ? null
+        : bareOrTensor('bias', a.bias, Float32Array, [
+            [heads, seqQ, seqK],
+            [batch, heads, seqQ, seqK],
+          ]);
+    const biasBatched = bias !== null && bias.dims.length === 4;
+    const scale = numberOption(NAME, 'scale', a.scale, 1 / Math.sqrt(headDim));
+    const causal = boolOption(NAME, 'causal', a.causal, false);
+    const out = new Tensor(new Float32Array(batch * seqQ * heads * headDim), [batch, seqQ, heads, headDim]);
+    const params = {
+      q: q.data,
+      k: k.data,
+      v: v.data,
+      keyMask: mask?.data ?? null,
+      bias: bias?.data ?? null,
+      biasBatched,
+      out: out.data,
+      batch,
+      seqQ,
+      seqK,
+      heads,
+      kvHeads,
+      headDim,
+      scale,
+      causal,
+    };
+    return {
+      native: { ...params, keyMask: params.keyMask ?? undefined, bias: params.bias ?? undefined },
+      ts: () => attentionF32(params),
+      result: out,
+    };
+  },
+});

@@ -1,0 +1,65 @@
+import { DTypeError, ShapeError, ValueRangeError } from '../errors.js';
+import { linearBf16, linearF16, linearF32, type WeightDType } from '../kernels/matmul.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { argsObject, expectDims, optionalTensorArg, tensorArg } from './validate.js';
+import { defineKernel } from './define.js';
+
+const NAME = 'linear';
+
+/** A weight [out, in]: f32 data, or f16/bf16 raw bits in a Uint16Array tagged with its dtype. */
+export type LinearWeight =
+  | (TensorLike<Float32Array> & { dtype?: 'f32' })
+  | (TensorLike<Uint16Array> & { dtype: 'f16' | 'bf16' });
+
+export interface LinearArgs {
+  /** [..., in]: leading dims flatten to rows and are kept in the output. */
+  x: TensorLike<Float32Array>;
+  /** [out, in], PyTorch nn.Linear layout. */
+  weight: LinearWeight;
+  /** [out] */
+  bias?: TensorLike<Float32Array>;
+}
+
+function weightDType(w: unknown): WeightDType {
+  const tag = w !== null && typeof w === 'object' ? (w as { dtype?: unknown }).dtype : undefined;
+  if (tag === undefined || tag === null) return 'f32';
+  if (tag === 'f32' || tag === 'f16' || tag === 'bf16') return tag;
+  throw new ValueRangeError(`${NAME}: weight.dtype must be one of 'f32', 'f16', 'bf16', got ${JSON.stringify(tag)}`);
+}
+
+function rankOf(t: unknown): number {
+  const dims = t !== null && typeof t === 'object' ? (t as { dims?: unknown }).dims : undefined;
+  return Array.isArray(dims) ? dims.length : 0;
+}
+
+/** y [..., out] = x [..., in] · weightᵀ [in, out] + bias [out]; accumulates in f32. */
+export const linear = defineKernel<LinearArgs, Tensor>({
+  name: NAME,
+  prepare(args: LinearArgs) {
+    const a = argsObject(NAME, args);
+    const xRank = rankOf(a.x);
+    if (xRank < 1) throw new ShapeError(`${NAME}: x must have rank >= 1 ([..., in])`);
+    const x = tensorArg(NAME, 'x', a.x, Float32Array, xRank);
+    const dtype = weightDType(a.weight);
+    const w = dtype === 'f32' ? tensorArg(NAME, 'weight', a.weight, Float32Array, 2) : tensorArg(NAME, 'weight', a.weight, Uint16Array, 2);
+    if (dtype !== 'f32' && !(w.data instanceof Uint16Array)) {
+      throw new DTypeError(`${NAME}: weight.data must be a Uint16Array for dtype '${dtype}'`);
+    }
+    const [outF, inF] = w.dims;
+    expectDims(NAME, 'x', x.dims, [...x.dims.slice(0, -1), inF]);
+    const bias = optionalTensorArg(NAME, 'bias', a.bias, Float32Array, 1);
+    if (bias) expectDims(NAME, 'bias', bias.dims, [outF]);
+    const rows = inF > 0 ? x.data.length / inF : x.dims.slice(0, -1).reduce((p, d) => p * d, 1);
+    const out = new Tensor(new Float32Array(rows * outF), [...x.dims.slice(0, -1), outF]);
+    const b = bias?.data;
+    return {
+      native: { x: x.data, weight: w.data, bias: b, out: out.data, rows, inFeatures: inF, outFeatures: outF, dtype },
+      ts: () => {
+        if (dtype === 'f32') linearF32(x.data, w.data as Float32Array, b, out.data, rows, inF, outF);
+        else if (dtype === 'f16') linearF16(x.data, w.data as Uint16Array, b, out.data, rows, inF, outF);
+        else linearBf16(x.data, w.data as Uint16Array, b, out.data, rows, inF, outF);
+      },
+      result: out,
+    };
+  },
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+
+import { kernels, Tensor, type CausalConv1dArgs } from '../../lib/index.js';
+import { loadNative } from '../../lib/backend/native.js';
+import { convCases } from '../cases/conv.js';
+import { isas, nativeLoaded, restoreBestIsaAfterAll, withIsa } from '../helpers/backends.js';
+import { expectClose } from '../helpers/compare.js';
+import { seqSlice } from '../helpers/seq.js';
+
+const nativeConv = nativeLoaded && typeof loadNative().addon?.causalConv1d === 'function';
+const backends = nativeConv ? (['ts', 'native'] as const) : (['ts'] as const);
+const tol = { atol: 1e-6, rtol: 1e-5, nmse: 1e-10 };
+
+describe.runIf(nativeConv)('causal conv1d: native vs TS twin', () => {
+  restoreBestIsaAfterAll();
+  for (const isa of isas) {
+    it.each(convCases)(`${isa} $name`, (c) => {
+      const args = c.make();
+      const ref = kernels.causalConv1d(args, { backend: 'ts' });
+      const got = withIsa(isa, () => kernels.causalConv1d(args, { backend: 'native' }));
+      expect(got.y.dims).toEqual([c.batch, c.seqLen, c.dim]);
+      expect(got.state.dims).toEqual([c.batch, c.dim, c.width - 1]);
+      expectClose(got.y.data, ref.y.data, tol, `${isa}/${c.name}/y`);
+      expectClose(got.state.data, ref.state.data, { atol: 0, rtol: 0 }, `${isa}/${c.name}/state`);
+    });
+  }
+});
+
+describe('causal conv1d: state carrying', () => {
+  const long = convCases.filter((c) => c.seqLen >= 7);
+  for (const backend of backends) {
+    it.each(long)(`chunks with the state passed equal one run, step by step too (${backend}) $name`, (c) => {
+      const a = c.make();
+      const whole = kernels.causalConv1d(a, { backend });
+      let state = a.state ?? undefined;
+      const cuts = [0, 1, 2, Math.floor(c.seqLen / 2), c.seqLen - 1, c.seqLen];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const part = kernels.causalConv1d({ ...a, x: seqSlice(a.x, cuts[i], cuts[i + 1]), state }, { backend });
+        expectClose(part.y.data, seqSlice(whole.y, cuts[i], cuts[i + 1]).data, tol, `${c.name}/chunk${i}`);
+        state = part.state;
+      }
+      expectClose(state!.data, whole.state.data, { atol: 0, rtol: 0 }, `${c.name}/state`);
+    });
+  }
+});
+
+describe('causal conv1d: semantics', () => {
+  it.each(backends)('known values and the rolling state (%s)', (backend) => {
+    const t = (v: number[], dims: number[]) => new Tensor(new Float32Array(v), dims);
+    // One channel, taps [1, 10, 100] (the last multiplies the current token), history [3, 4].
+    const out = kernels.causalConv1d(
+      { x: t([5, 6], [1, 2, 1]), weight: t([1, 10, 100], [1, 3]), bias: t([0.5], [1]), state: t([3, 4], [1, 1, 2]) },
+      { backend },
+    );
+    expectClose(out.y.data, [3 + 40 + 500 + 0.5, 4 + 50 + 600 + 0.5], { atol: 0, rtol: 1e-7 }, 'y');
+    expectClose(out.state.data, [5, 6], { atol: 0, rtol: 0 }, 'state');
+    const step = kernels.causalConv1d({ x: t([7], [1, 1, 1]), weight: t([1, 10, 100], [1, 3]), state: out.state, activation: 'silu' }, { backend });
+    const v = 5 + 60 + 700;
+    expectClose(step.y.data, [v / (1 + Math.exp(-v))], { atol: 0, rtol: 1e-6 }, 'step y');
+    expectClose(step.state.data, [6, 7], { atol: 0, rtol: 0 }, 'step state');
+  });
+
+  it.each(backends)('width 1 keeps an empty state; NaN propagates (%s)', (backend) => {
+    const x = new Tensor(new Float32Array([1, Number.NaN, 3, 4]), [1, 2, 2]);
+    const out = kernels.causalConv1d({ x, weight: new Tensor(new Float32Array([2, 3]), [2, 1]) }, { backend });
+    expect(out.state.dims).toEqual([1, 2, 0]);
+    expect(Array.from(out.y.data)).toEqual([2, Number.NaN, 6, 12]);
+  });
+
+  it('async variants resolve the sync result', async () => {
+    const a = convCases[convCases.length - 1].make();
+    const sync = kernels.causalConv1d(a, { backend: 'ts' });
+    for (const backend of backends) {
+      const got = await kernels.causalConv1dAsync(a, { backend });
+      expectClose(got.y.data, sync.y.data, tol, `${backend} async y`);
+      expectClose(got.state.data, sync.state.data, { atol: 0, rtol: 0 }, `${backend} async state`);
+      expect(got.state).toBeInstanceOf(Tensor);
+    }
+  });
+});
+
+describe('causal conv1d: bad arguments', () => {
+  const base = () => convCases.find((c) => c.dim === 17)!.make();
+  it.each(backends)('friendly errors (%s)', async (backend) => {
+    const run = (over: Partial<Record<keyof CausalConv1dArgs, unknown>>) => () =>
+      kernels.causalConv1d({ ...base(), ...over } as CausalConv1dArgs, { backend });
+    const bad = (n: number, dims: number[]) => new Tensor(new Float32Array(n), dims);
+    expect(run({ x: { data: new Int32Array(2 * 9 * 17), dims: [2, 9, 17] } })).toThrow(
+      expect.objectContaining({ name: 'DTypeError', message: expect.stringContaining('x.data must be a Float32Array') }),
+    );
+    expect(run({ weight: bad(16 * 3, [16, 3]) })).toThrow(expect.objectContaining({ name: 'ShapeError', message: expect.stringContaining('weight dims') }));
+    expect(run({ weight: bad(0, [17, 0]), state: undefined })).toThrow(
+      expect.objectContaining({ name: 'ShapeError', message: expect.stringContaining('width must be at least 1') }),
+    );
+    expect(run({ bias: bad(16, [16]) })).toThrow(expect.objectContaining({ name: 'ShapeError' }));
+    expect(run({ state: bad(2 * 17 * 3, [2, 17, 3]) })).toThrow(expect.objectContaining({ name: 'ShapeError', message: expect.stringContaining('state dims') }));
+    expect(run({ activation: 'gelu' })).toThrow(
+      expect.objectContaining({ name: 'ValueRangeError', message: expect.stringContaining("activation must be one of 'silu', 'none'") }),
+    );
+    expect(run({ x: { data: new Float32Array(5), dims: [2, 9, 17] } })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    await expect(kernels.causalConv1dAsync({ ...base(), bias: bad(3, [3]) }, { backend })).rejects.toMatchObject({ name: 'ShapeError' });
+  });
+});
