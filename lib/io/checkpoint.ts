@@ -209,7 +209,7 @@ export async function openCheckpoint(dir: string, opts: OpenCheckpointOptions = 
   const { layout, files } = await weightFiles(dir);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const mapFile = opts.mmap === false ? undefined : nativeMapFile();
+  let mapFile = opts.mmap === false ? undefined : nativeMapFile();
   let loaded = 0;
   const progress = (n: number) => {
     loaded += n;
@@ -218,11 +218,13 @@ export async function openCheckpoint(dir: string, opts: OpenCheckpointOptions = 
 
   const shards = new Map<string, FileBytes>();
   for (let i = 0; i < files.length; i++) {
-    if (mapFile) {
-      shards.set(files[i], mapFileBytes(files[i], mapFile));
+    const mapped = mapFile && mapFileBytes(files[i], mapFile);
+    if (mapped) {
+      shards.set(files[i], mapped);
       progress(sizes[i]);
       await new Promise((r) => setImmediate(r));
     } else {
+      mapFile = undefined;
       shards.set(files[i], await readFileBytes(files[i], progress));
     }
   }

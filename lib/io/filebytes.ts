@@ -1,6 +1,6 @@
 // The bytes of a safetensors file, two ways. mapped: the addon's mapFile() gives an ArrayBuffer
 // backed by mmap, so a multi-GiB checkpoint costs no JS heap and pages in on first touch. read:
-// the TS backend (or no addon) reads the file into one Buffer in chunks, awaiting between them
+// the TS backend (or no addon) reads the file into one SharedArrayBuffer in chunks, awaiting between them
 // so the event loop keeps running. Either way the header is read and validated before the data.
 import { open } from 'node:fs/promises';
 
@@ -55,10 +55,14 @@ async function readHeader(file: string): Promise<{ header: SafetensorsHeader; si
   }
 }
 
-/** Reads the whole file into a fresh Buffer (own ArrayBuffer, offset 0, so views align). */
+/**
+ * Reads the whole file into a SharedArrayBuffer (offset 0, so views align). Shared, because a
+ * typed array posted to a worker thread clones its whole buffer — the whole checkpoint — unless
+ * that buffer is shared; this way weights reach TS workers without a copy.
+ */
 export async function readFileBytes(file: string, onChunk: (n: number) => void): Promise<FileBytes> {
   const { header, size } = await readHeader(file);
-  const buf = Buffer.allocUnsafeSlow(size);
+  const buf = new Uint8Array(new SharedArrayBuffer(size));
   let fh;
   try {
     fh = await open(file, 'r');
@@ -78,20 +82,23 @@ export async function readFileBytes(file: string, onChunk: (n: number) => void):
   } finally {
     await fh.close();
   }
-  return { file, header, bytes: new Uint8Array(buf.buffer, buf.byteOffset, size), mapped: false };
+  return { file, header, bytes: buf, mapped: false };
 }
 
 /**
  * Maps the file read-only-for-the-file (copy-on-write: a write into a weight view changes a
  * private page, never the file) and validates the header in place. The mapping lives until the
- * last view onto it is garbage collected. A file truncated by another process after mapping
+ * last view onto it is garbage collected. Undefined when the runtime cannot wrap a mapping in an
+ * ArrayBuffer. A file truncated by another process after mapping
  * would fault on access (SIGBUS), as with any mmap reader.
  */
-export function mapFileBytes(file: string, mapFile: MapFile): FileBytes {
+export function mapFileBytes(file: string, mapFile: MapFile): FileBytes | undefined {
   let ab: ArrayBuffer;
   try {
     ab = mapFile(file);
   } catch (e) {
+    // A runtime with a V8 sandbox refuses external buffers: the caller reads the file instead.
+    if ((e as NodeJS.ErrnoException)?.code === 'ERR_NO_EXTERNAL_BUFFERS') return undefined;
     throw ioError(file, e);
   }
   const bytes = new Uint8Array(ab);

@@ -1,6 +1,11 @@
 // Scalar f16/bf16 <-> f32 conversions. Mirrors native/common/half.h: bf16 is the top half of an
 // f32; f32 -> f16/bf16 round to nearest even, as torch does; NaN stays NaN.
 
+
+export type WeightDType = 'f32' | 'f16' | 'bf16';
+/** A weight as stored: f32 data, or f16/bf16 bits with their dtype tag. */
+export type WeightData = Float32Array | Uint16Array;
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -84,4 +89,18 @@ export function decodeF16(src: Uint16Array, offset: number, dst: Float32Array, n
 export function decodeBf16(src: Uint16Array, offset: number, dst: Float32Array, n: number): void {
   const bits = new Uint32Array(dst.buffer, dst.byteOffset, n);
   for (let i = 0; i < n; i++) bits[i] = src[offset + i] << 16;
+}
+
+/** A weight row [begin, begin + n) as f32 (always a copy, so callers may own it). */
+export function weightToF32(
+  data: WeightData,
+  dtype: WeightDType,
+  begin = 0,
+  n = data.length - begin,
+  out: Float32Array = new Float32Array(n),
+): Float32Array {
+  if (dtype === 'f32') out.set((data as Float32Array).subarray(begin, begin + n));
+  else if (dtype === 'bf16') decodeBf16(data as Uint16Array, begin, out, n);
+  else decodeF16(data as Uint16Array, begin, out, n);
+  return out;
 }

@@ -13,6 +13,18 @@ export type { SelectiveScanArgs, SelectiveScanResult } from './scan.js';
 import * as linear from './linear.js';
 
 export type { LinearArgs, LinearWeight } from './linear.js';
+import * as elementwise from './elementwise.js';
+import * as embedding from './embedding.js';
+import * as norm from './norm.js';
+import * as rope from './rope.js';
+import * as softmax from './softmax.js';
+
+export type { BinaryArgs, GeluMulArgs, SiluMulArgs } from './elementwise.js';
+export type { EmbeddingArgs } from './embedding.js';
+export type { LayerNormArgs, RmsNormArgs } from './norm.js';
+export type { RopeArgs } from './rope.js';
+export type { SoftmaxArgs } from './softmax.js';
+export type { WeightTensor } from './weight.js';
 
 export const kernels = {
   silu: act.silu.sync,
@@ -29,4 +41,22 @@ export const kernels = {
   causalConv1dAsync: conv.causalConv1d.async,
   linear: linear.linear.sync,
   linearAsync: linear.linear.async,
+  rmsNorm: norm.rmsNorm.sync,
+  rmsNormAsync: norm.rmsNorm.async,
+  layerNorm: norm.layerNorm.sync,
+  layerNormAsync: norm.layerNorm.async,
+  rope: rope.rope.sync,
+  ropeAsync: rope.rope.async,
+  softmax: softmax.softmax.sync,
+  softmaxAsync: softmax.softmax.async,
+  embedding: embedding.embedding.sync,
+  embeddingAsync: embedding.embedding.async,
+  add: elementwise.add.sync,
+  addAsync: elementwise.add.async,
+  mul: elementwise.mul.sync,
+  mulAsync: elementwise.mul.async,
+  siluMul: elementwise.siluMul.sync,
+  siluMulAsync: elementwise.siluMul.async,
+  geluMul: elementwise.geluMul.sync,
+  geluMulAsync: elementwise.geluMul.async,
 };

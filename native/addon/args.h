@@ -154,19 +154,29 @@ class ArgReader {
       fail(Status::dtype, std::string(name) + " must be a " + type_name);
       return nullptr;
     }
-    Napi::TypedArray arr = v.As<Napi::TypedArray>();
-    Napi::ArrayBuffer buf = arr.ArrayBuffer();
-    if (buf.IsDetached()) {
+    // Raw napi: the buffer may be a SharedArrayBuffer (weights read for worker threads), which
+    // Napi::ArrayBuffer's detached check rejects with a fatal double throw.
+    napi_typedarray_type t;
+    size_t elements = 0, offset = 0;
+    void* data = nullptr;
+    napi_value ab;
+    if (napi_get_typedarray_info(env_, v, &t, &elements, &data, &ab, &offset) != napi_ok) {
+      fail(Status::internal, std::string(name) + ": cannot read the typed array");
+      return nullptr;
+    }
+    bool detached = false;
+    if (Napi::Value(env_, ab).IsArrayBuffer() && napi_is_detached_arraybuffer(env_, ab, &detached) != napi_ok) detached = true;
+    if (detached) {
       fail(Status::dtype, std::string(name) + " is backed by a detached ArrayBuffer");
       return nullptr;
     }
-    if (int64_t(arr.ElementLength()) != length) {
-      fail(Status::shape, std::string(name) + " has " + std::to_string(arr.ElementLength()) +
+    if (int64_t(elements) != length) {
+      fail(Status::shape, std::string(name) + " has " + std::to_string(elements) +
                               " elements, its dims imply " + std::to_string(length));
       return nullptr;
     }
     if (length == 0) return nullptr;
-    return static_cast<uint8_t*>(buf.Data()) + arr.ByteOffset();
+    return data;  // napi already adds the byte offset
   }
 
   Napi::Env env_;

@@ -12,6 +12,7 @@ import { nativeMapFile } from '../../lib/io/filebytes.js';
 import { decodeTensor, parseSafetensorsHeader } from '../../lib/io/safetensors.js';
 import { writeSafetensors } from '../../lib/io/safetensors-writer.js';
 import { Rng } from '../helpers/rng.js';
+import { sparseCheckpoint } from './sparse.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'attnscan-writer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -88,5 +89,22 @@ describe.each(modes)('checkpoints from the writer (mmap %s)', (mmap) => {
     expect(() => ckpt.get('unlisted')).toThrow(CheckpointError);
     ckpt.close();
     expect(() => ckpt.get('x.weight')).toThrow(/closed/);
+  });
+});
+
+describe('the read path', () => {
+  it('reads a 64 MiB checkpoint in chunks, reporting progress and leaving the event loop free', async () => {
+    const dir = sparseCheckpoint(tmp, 64 * 1024 * 1024);
+    const seen: number[] = [];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const ckpt = await openCheckpoint(dir, { mmap: false, onProgress: (n, total) => seen.push(n / total) });
+    clearInterval(timer);
+    expect(ckpt.mapped).toBe(false);
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]);
+    expect(seen[seen.length - 1]).toBe(1);
+    expect(ticks).toBeGreaterThan(0);
+    expect(ckpt.get('big').data.length).toBe(16 * 1024 * 1024);
   });
 });

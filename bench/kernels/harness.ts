@@ -1,0 +1,135 @@
+// The kernel benchmark harness: bench cases (one list per family, *.bench.ts), the drivers every
+// case runs on (native at the best ISA, each other compiled ISA forced, the TS twin), and the
+// timing rule (warm-up, then the median of >= 5 timed runs, fewer only when a driver would blow
+// its time budget — never extrapolated from a smaller repetition count).
+import { kernels } from '../../lib/index.js';
+import { forceIsa, listIsas } from '../../lib/backend/select.js';
+
+/** What bounds a kernel at this shape: its fraction of peak is against the FMA or memory probe. */
+export type Bound = 'compute' | 'memory' | 'none';
+export type Mode = 'full' | 'quick' | 'tiny';
+
+export interface BenchCase {
+  /** The public kernel (kernels[kernel]). */
+  kernel: string;
+  /** Shape and options, e.g. 'B1 H12 D64 S2048 causal'. */
+  name: string;
+  bound: Bound;
+  /** Per call, from shape arithmetic (an FMA counts 2). */
+  flops?: number;
+  /** Per call: the bytes the kernel must move at least (inputs read once, outputs written once). */
+  bytes?: number;
+  /** Per call: the work items the kernel name suggests (elements, state updates). */
+  elements?: number;
+  /** Target keys this case feeds (see targets.ts). */
+  tags?: string[];
+  /**
+   * Argument objects; timed calls cycle through them, so several copies of a large weight make
+   * the kernel stream it from memory as a model's decode step does (not from a warm cache).
+   */
+  args(): unknown[];
+}
+
+export interface Driver {
+  /** 'native' (best ISA), an ISA name (forced), or 'ts'. */
+  name: string;
+  backend: 'native' | 'ts';
+  isa: string;
+}
+
+export interface Timing {
+  medianS: number;
+  /** The fastest run: on a shared machine, the closest to what the kernel can do. */
+  bestS: number;
+  runs: number;
+  callsPerRun: number;
+  note?: string;
+}
+
+export interface TimingPolicy {
+  /** Timed runs (>= 5 unless the budget says fewer). */
+  runs: number;
+  /** A run repeats calls until it lasts about this long (short kernels). */
+  runSeconds: number;
+  /** Time a (case, driver) may take in all, warm-up included. */
+  budgetSeconds: number;
+}
+
+export const policies: Record<Mode, TimingPolicy> = {
+  full: { runs: 7, runSeconds: 0.05, budgetSeconds: 20 },
+  quick: { runs: 5, runSeconds: 0.01, budgetSeconds: 2 },
+  tiny: { runs: 5, runSeconds: 0.001, budgetSeconds: 0.5 },
+};
+
+export function drivers(includeTs: boolean): Driver[] {
+  const isas = listIsas();
+  const best = isas[isas.length - 1];
+  const out: Driver[] = [];
+  if (best) {
+    out.push({ name: 'native', backend: 'native', isa: best });
+    for (const isa of [...isas].reverse()) if (isa !== best) out.push({ name: isa, backend: 'native', isa });
+  }
+  if (includeTs) out.push({ name: 'ts', backend: 'ts', isa: 'js' });
+  return out;
+}
+
+type AnyKernel = (args: unknown, opts?: { backend?: 'native' | 'ts' }) => unknown;
+
+/** The kernel if this build has it (kernels land family by family). */
+export function kernelFn(name: string): AnyKernel | undefined {
+  const fn = (kernels as unknown as Record<string, unknown>)[name];
+  return typeof fn === 'function' ? (fn as AnyKernel) : undefined;
+}
+
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Times fn(args[i]) cycling through args. The first call is the warm-up (JIT, page faults, pool
+ * wake-up). If that call alone used half the budget, its time is the one measurement (noted);
+ * otherwise as many runs as fit the budget, up to policy.runs.
+ */
+export function measure(call: (args: unknown) => void, args: unknown[], policy: TimingPolicy): Timing {
+  let next = 0;
+  const one = () => {
+    call(args[next]);
+    next = (next + 1) % args.length;
+  };
+  const t0 = now();
+  one();
+  const first = now() - t0;
+  if (first >= policy.budgetSeconds / 2) {
+    return { medianS: first, bestS: first, runs: 1, callsPerRun: 1, note: `1 call only (${first.toFixed(1)} s)` };
+  }
+  // A second untimed call when cheap: the first may have paid for one-off work alone.
+  if (first * 2 < policy.budgetSeconds / 4) one();
+  // Whole sweeps over the argument copies, so every run streams each copy once.
+  const perRun = Math.max(1, Math.ceil(policy.runSeconds / Math.max(first, 1e-7)));
+  const callsPerRun = Math.ceil(perRun / args.length) * args.length;
+  const left = policy.budgetSeconds - (now() - t0);
+  const runs = Math.max(1, Math.min(policy.runs, Math.floor(left / (first * callsPerRun))));
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const s = now();
+    for (let c = 0; c < callsPerRun; c++) one();
+    times.push((now() - s) / callsPerRun);
+  }
+  const note = runs < policy.runs ? `${runs} runs (time budget)` : undefined;
+  return { medianS: median(times), bestS: Math.min(...times), runs, callsPerRun, ...(note ? { note } : {}) };
+}
+
+/** Runs one case on one driver; forced ISAs are restored to the best by the caller. */
+export function runDriver(c: BenchCase, d: Driver, args: unknown[], policy: TimingPolicy): Timing {
+  const fn = kernelFn(c.kernel);
+  if (!fn) throw new Error(`kernels.${c.kernel} is not available`);
+  if (d.backend === 'native') forceIsa(d.isa);
+  const opts = { backend: d.backend };
+  return measure((a) => fn(a, opts), args, policy);
+}

@@ -1,0 +1,134 @@
+// Scaled dot-product attention, f32 (flash-style: tiles and an online softmax, no score matrix).
+//   out[b,i,h,:] = sum_j p_ij v[b,j,g,:],  p_i = softmax_j(scale * q[b,i,h,:]·k[b,j,g,:] + bias[(b,)h,i,j])
+// over the keys j query i may see: key_mask[b,j] != 0 and, if causal, j <= i + seq_k - seq_q (a
+// chunk of seq_q new queries after a cache; a decode step seq_q = 1 sees every key).
+// g = h / (heads / kv_heads): GQA (MQA: kv_heads = 1). A row that sees no key, or only keys whose
+// biased score is -inf, is zeros, never NaN.
+//   q:        [batch, seq_q, heads, head_dim]
+//   k, v:     [batch, seq_k, kv_heads, head_dim]
+//   key_mask: [batch, seq_k] uint8, 1 keep (or null)
+//   bias:     [heads, seq_q, seq_k], or [batch, heads, seq_q, seq_k] when bias_batched (or null)
+//   out:      [batch, seq_q, heads, head_dim]
+// Accumulation f32. The online softmax rescales partial sums by exp(m_old - m_new) per key tile;
+// results stay within 1e-5 absolute + 1e-4 relative of the reference for unit-scale inputs.
+// Memory per task: packed K^T and V of one kv head (O(seq_k · head_dim)) plus one query tile.
+#pragma once
+#include <cstdint>
+
+#include "common/status.h"
+
+namespace attnscan {
+
+struct AttentionArgs {
+  const float* q;
+  const float* k;
+  const float* v;
+  const uint8_t* key_mask;
+  const float* bias;
+  bool bias_batched;
+  float* out;
+  int64_t batch, seq_q, seq_k, heads, kv_heads, head_dim;
+  float scale;
+  bool causal;
+};
+
+// Query rows of a tile are (position, head in group) pairs, head fastest, so the query heads that
+// share a kv head share every K/V load. kAttnRowTarget rows per tile (rounded to the 6-row
+// register block), kAttnKeyTile keys per tile, head_dim padded to 16 floats.
+constexpr int64_t kAttnRowTarget = 96;
+constexpr int64_t kAttnRowBlock = 6;
+constexpr int64_t kAttnKeyTile = 64;
+constexpr int64_t kAttnDecodeBlock = 256;
+
+inline int64_t attn_round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Prefill task: query tiles first_tile, first_tile + tile_stride, ... of (batch b, kv head g).
+struct AttentionTile {
+  int64_t b, g, first_tile, tile_stride;
+};
+
+// Scratch offsets (floats, 16-aligned) shared by every ISA's tile function.
+struct AttentionTileLayout {
+  int64_t group, d_pad, q_tile, rows_pad, key_pad, n_tiles;
+  int64_t kt, vp, maskadd, qp, s, o, m, l, alpha, ref_scores, total;
+};
+
+inline AttentionTileLayout attention_tile_layout(const AttentionArgs& a) {
+  AttentionTileLayout L{};
+  L.group = a.heads / a.kv_heads;
+  L.d_pad = attn_round_up(a.head_dim, 16);
+  L.q_tile = L.group >= kAttnRowTarget ? 1 : kAttnRowTarget / L.group;
+  L.rows_pad = attn_round_up(L.q_tile * L.group, kAttnRowBlock);
+  L.key_pad = attn_round_up(a.seq_k, kAttnKeyTile);
+  L.n_tiles = (a.seq_q + L.q_tile - 1) / L.q_tile;
+  int64_t at = 0;
+  auto take = [&](int64_t n) { const int64_t o = at; at += attn_round_up(n, 16); return o; };
+  L.kt = take(L.key_pad * a.head_dim);
+  L.vp = take(L.key_pad * L.d_pad);
+  L.maskadd = take(L.key_pad);
+  L.qp = take(L.rows_pad * a.head_dim);
+  L.s = take(L.rows_pad * kAttnKeyTile);
+  L.o = take(L.rows_pad * L.d_pad);
+  L.m = take(L.rows_pad);
+  L.l = take(L.rows_pad);
+  L.alpha = take(L.rows_pad);
+  L.ref_scores = take(a.seq_k);
+  L.total = at;
+  return L;
+}
+
+// Decode task (seq_q == 1): the query heads of (batch b, kv head g) against keys [j0, j1).
+// partial == null: write the normalized rows to out. Otherwise write per head h of the group
+// partial[h * (d_pad + 2) + {0: m, 1: l, 2..: acc}] with m the max score, l = sum exp(s - m) and
+// acc = sum exp(s - m) v (m = -inf, l = 0 when no key was visible); attention_f32 merges them.
+struct AttentionSplit {
+  int64_t b, g, j0, j1;
+  float* partial;
+};
+
+struct AttentionDecodeLayout {
+  int64_t group, d_pad;
+  int64_t qs, s, madd, acc, m, l, ref_scores, total;
+};
+
+inline AttentionDecodeLayout attention_decode_layout(const AttentionArgs& a) {
+  AttentionDecodeLayout L{};
+  L.group = a.heads / a.kv_heads;
+  L.d_pad = attn_round_up(a.head_dim, 16);
+  int64_t at = 0;
+  auto take = [&](int64_t n) { const int64_t o = at; at += attn_round_up(n, 16); return o; };
+  L.qs = take(L.group * L.d_pad);
+  L.s = take(L.group * kAttnDecodeBlock);
+  L.madd = take(kAttnDecodeBlock);
+  L.acc = take(L.group * L.d_pad);
+  L.m = take(L.group);
+  L.l = take(L.group);
+  L.ref_scores = take(a.seq_k);
+  L.total = at;
+  return L;
+}
+
+// The last key query position i may see, plus one (0..seq_k).
+inline int64_t attn_key_end(const AttentionArgs& a, int64_t i) {
+  if (!a.causal) return a.seq_k;
+  const int64_t e = i + a.seq_k - a.seq_q + 1;
+  return e < 0 ? 0 : (e > a.seq_k ? a.seq_k : e);
+}
+
+using AttentionTileFn = void (*)(const AttentionArgs& a, const AttentionTile& t, float* scratch);
+using AttentionDecodeFn = void (*)(const AttentionArgs& a, const AttentionSplit& t, float* scratch);
+
+void attention_tile_f32_ref(const AttentionArgs& a, const AttentionTile& t, float* scratch);
+void attention_tile_f32_avx2(const AttentionArgs& a, const AttentionTile& t, float* scratch);
+void attention_tile_f32_avx512(const AttentionArgs& a, const AttentionTile& t, float* scratch);
+void attention_tile_f32_neon(const AttentionArgs& a, const AttentionTile& t, float* scratch);
+
+void attention_decode_f32_ref(const AttentionArgs& a, const AttentionSplit& t, float* scratch);
+void attention_decode_f32_avx2(const AttentionArgs& a, const AttentionSplit& t, float* scratch);
+void attention_decode_f32_avx512(const AttentionArgs& a, const AttentionSplit& t, float* scratch);
+void attention_decode_f32_neon(const AttentionArgs& a, const AttentionSplit& t, float* scratch);
+
+// Dispatching entry (arguments already validated): picks the ISA, splits the work over the pool.
+Result attention_f32(const AttentionArgs& a);
+
+}  // namespace attnscan

@@ -1,0 +1,114 @@
+// Scalar packing and finishing steps shared by the ISA tile and decode functions: they move data
+// into the layouts the register-blocked loops read (K transposed per key tile, V and Q padded),
+// and are O(seq_k · head_dim) per task against O(seq_q · seq_k · head_dim) of arithmetic.
+#pragma once
+#include <cmath>
+#include <cstring>
+
+#include "kernels/attention/attention.h"
+
+namespace attnscan {
+
+// Keys [0, kend) of (b, g), zero-padded to the key tile:
+//   K^T tile-major: kt[(j / 64) * 64 * D + d * 64 + j % 64]   ([tile][head_dim][64])
+//   V:              vp[j * d_pad + d]
+//   maskadd[j]:     0 where the key may be attended, -inf for masked keys and padding.
+inline void attn_pack_kv(const AttentionArgs& a, const AttentionTileLayout& L, int64_t b, int64_t g, int64_t kend,
+                         float* scratch) {
+  const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
+  const int64_t kpad = attn_round_up(kend, kAttnKeyTile);
+  float* kt = scratch + L.kt;
+  float* vp = scratch + L.vp;
+  float* madd = scratch + L.maskadd;
+  for (int64_t j = 0; j < kpad; ++j) {
+    float* kcol = kt + (j / kAttnKeyTile) * kAttnKeyTile * D + j % kAttnKeyTile;
+    float* vrow = vp + j * Dp;
+    if (j < kend) {
+      const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
+      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D;
+      for (int64_t d = 0; d < D; ++d) kcol[d * kAttnKeyTile] = kr[d];
+      std::memcpy(vrow, vr, size_t(D) * sizeof(float));
+      std::memset(vrow + D, 0, size_t(Dp - D) * sizeof(float));
+      madd[j] = (!a.key_mask || a.key_mask[b * a.seq_k + j]) ? 0.0f : -INFINITY;
+    } else {
+      for (int64_t d = 0; d < D; ++d) kcol[d * kAttnKeyTile] = 0.0f;
+      std::memset(vrow, 0, size_t(Dp) * sizeof(float));
+      madd[j] = -INFINITY;
+    }
+  }
+}
+
+// Query rows of positions [qi0, qi0 + nq) (head fastest), pre-scaled, zero rows up to rows_pad.
+// Returns the row count.
+inline int64_t attn_pack_q(const AttentionArgs& a, const AttentionTileLayout& L, int64_t b, int64_t g, int64_t qi0,
+                           int64_t nq, float* scratch) {
+  const int64_t D = a.head_dim, G = L.group, rows = nq * G;
+  float* qp = scratch + L.qp;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* src = a.q + ((b * a.seq_q + qi0 + r / G) * a.heads + g * G + r % G) * D;
+    for (int64_t d = 0; d < D; ++d) qp[r * D + d] = src[d] * a.scale;
+  }
+  std::memset(qp + rows * D, 0, size_t((attn_round_up(rows, kAttnRowBlock) - rows) * D) * sizeof(float));
+  return rows;
+}
+
+// Bias row of query position i, head h (null without bias).
+inline const float* attn_bias_row(const AttentionArgs& a, int64_t b, int64_t i, int64_t h) {
+  if (!a.bias) return nullptr;
+  return a.bias + (((a.bias_batched ? b * a.heads : 0) + h) * a.seq_q + i) * a.seq_k;
+}
+
+// out = o / l per row; zeros for rows that saw no key (m = -inf).
+inline void attn_finish_row(const float* o, float m, float l, int64_t D, float* dst) {
+  if (m == -INFINITY) {
+    std::memset(dst, 0, size_t(D) * sizeof(float));
+    return;
+  }
+  const float inv = 1.0f / l;
+  for (int64_t d = 0; d < D; ++d) dst[d] = o[d] * inv;
+}
+
+inline void attn_finish_tile(const AttentionArgs& a, const AttentionTileLayout& L, int64_t b, int64_t g, int64_t qi0,
+                             int64_t nq, const float* scratch) {
+  const int64_t D = a.head_dim, G = L.group;
+  for (int64_t r = 0; r < nq * G; ++r) {
+    float* dst = a.out + ((b * a.seq_q + qi0 + r / G) * a.heads + g * G + r % G) * D;
+    attn_finish_row(scratch + L.o + r * L.d_pad, scratch[L.m + r], scratch[L.l + r], D, dst);
+  }
+}
+
+// Decode: scaled queries of the group, zero-padded to d_pad.
+inline void attn_pack_decode_q(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g,
+                               float* scratch) {
+  const int64_t D = a.head_dim, Dp = L.d_pad, G = L.group;
+  float* qs = scratch + L.qs;
+  for (int64_t hh = 0; hh < G; ++hh) {
+    const float* src = a.q + (b * a.seq_q * a.heads + g * G + hh) * D;
+    for (int64_t d = 0; d < Dp; ++d) qs[hh * Dp + d] = d < D ? src[d] * a.scale : 0.0f;
+  }
+}
+
+// Decode: 0 / -inf per key of the block [j, j + n).
+inline void attn_decode_maskadd(const AttentionArgs& a, int64_t b, int64_t j, int64_t n, float* madd) {
+  for (int64_t x = 0; x < n; ++x) madd[x] = (!a.key_mask || a.key_mask[b * a.seq_k + j + x]) ? 0.0f : -INFINITY;
+}
+
+// Decode: the group's rows as partials (m, l, acc) or normalized into out.
+inline void attn_decode_write(const AttentionArgs& a, const AttentionDecodeLayout& L, const AttentionSplit& t,
+                              const float* scratch) {
+  const int64_t D = a.head_dim, Dp = L.d_pad, G = L.group;
+  for (int64_t hh = 0; hh < G; ++hh) {
+    const float* acc = scratch + L.acc + hh * Dp;
+    const float m = scratch[L.m + hh], l = scratch[L.l + hh];
+    if (t.partial) {
+      float* p = t.partial + hh * (Dp + 2);
+      p[0] = m;
+      p[1] = l;
+      std::memcpy(p + 2, acc, size_t(D) * sizeof(float));
+    } else {
+      attn_finish_row(acc, m, l, D, a.out + (t.b * a.seq_q * a.heads + t.g * G + hh) * D);
+    }
+  }
+}
+
+}  // namespace attnscan

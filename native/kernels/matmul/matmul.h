@@ -1,0 +1,63 @@
+// linear: y = x · Wᵀ + b (PyTorch nn.Linear; GPT-2's Conv1D weights are transposed at load).
+//   x:    [rows, in]   f32
+//   w:    [out, in]    f32, or f16 / bf16 raw bits, converted to f32 exactly (common/half.h)
+//   bias: [out]        f32, optional (null)
+//   y:    [rows, out]  f32;  y[r, o] = bias[o] + sum_k x[r, k] * w[o, k]
+// Accumulation f32. The SIMD paths sum in a different order than the reference, so they agree
+// with it to about 1e-6 relative to sum_k |x[r, k] * w[o, k]|.
+//
+// Two shapes of work, split over the pool by matmul_dispatch.cc:
+// - GEMV (rows <= kGemvMaxRows, decode): memory-bound; each W row is streamed once and dotted
+//   with every x row while it is in registers, several W rows at a time, f16/bf16 converted on
+//   the fly. Tiles are ranges of outputs.
+// - GEMM (more rows, prefill): compute-bound; BLIS-style blocking. A tile of y (rows x outputs)
+//   packs kKc-deep panels of W (converted to f32 while packing) and of x into the caller's
+//   scratch, then runs a register-blocked micro-kernel over them.
+#pragma once
+#include <cstdint>
+
+#include "common/status.h"
+
+namespace attnscan {
+
+enum class WeightType { f32 = 0, f16 = 1, bf16 = 2 };
+bool parse_weight_type(const char* name, WeightType* out);
+
+struct LinearArgs {
+  const float* x;     // [rows, in]
+  const void* w;      // [out, in], element type wtype
+  WeightType wtype;
+  const float* bias;  // [out] or null
+  float* y;           // [rows, out]
+  int64_t rows, in, out;
+};
+
+constexpr int64_t kGemvMaxRows = 4;
+// GEMM blocking shared by every ISA: kMc is a multiple of each micro-kernel's row count (14, 6, 8)
+// and a GEMM tile spans at most kNcMax outputs.
+constexpr int64_t kKc = 256;
+constexpr int64_t kMc = 168;
+constexpr int64_t kNcMax = 1024;
+// Floats of scratch a GEMM tile needs (packed W panel, packed x block, conversion rows, edge tile).
+constexpr int64_t kGemmScratchFloats = kKc * (kNcMax + 32) + kKc * (kMc + 16) + 32 * kKc + 16 * 64;
+
+// y rows [r0, r1) x outputs [o0, o1), o1 - o0 <= kNcMax; scratch: kGemmScratchFloats, 64-byte aligned.
+using GemmTileFn = void (*)(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t o1, float* scratch);
+// Every row (a.rows <= kGemvMaxRows) x outputs [o0, o1).
+using GemvTileFn = void (*)(const LinearArgs& a, int64_t o0, int64_t o1);
+
+void matmul_gemm_tile_ref(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t o1, float* scratch);
+void matmul_gemm_tile_avx2(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t o1, float* scratch);
+void matmul_gemm_tile_avx512(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t o1, float* scratch);
+void matmul_gemm_tile_neon(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t o1, float* scratch);
+
+void matmul_gemv_tile_ref(const LinearArgs& a, int64_t o0, int64_t o1);
+void matmul_gemv_tile_avx2(const LinearArgs& a, int64_t o0, int64_t o1);
+void matmul_gemv_tile_avx512(const LinearArgs& a, int64_t o0, int64_t o1);
+void matmul_gemv_tile_neon(const LinearArgs& a, int64_t o0, int64_t o1);
+
+// Dispatching entry: picks the ISA and the GEMV or GEMM path, splits y over the pool.
+// Fails only with Status::oom (GEMM scratch).
+Result matmul_linear(const LinearArgs& a);
+
+}  // namespace attnscan

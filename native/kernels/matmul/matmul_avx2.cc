@@ -1,0 +1,122 @@
+// AVX2+FMA: GEMM micro-kernel 6 x 16 (12 ymm accumulators, two W vectors and one broadcast),
+// GEMV 4 W rows at a time with a scalar tail. f16 converts with F16C, bf16 by a 16-bit shift.
+#include "common/half.h"
+#include "common/simd_avx2.h"
+#include "kernels/matmul/matmul_gemm.h"
+
+namespace attnscan {
+namespace {
+using namespace avx2;
+
+struct F32W {
+  static __m256 load(const void* w, int64_t i) { return _mm256_loadu_ps(static_cast<const float*>(w) + i); }
+  static float at(const void* w, int64_t i) { return static_cast<const float*>(w)[i]; }
+};
+struct F16W {
+  static __m256 load(const void* w, int64_t i) { return load_f16(static_cast<const uint16_t*>(w) + i); }
+  static float at(const void* w, int64_t i) { return f16_to_f32(static_cast<const uint16_t*>(w)[i]); }
+};
+struct Bf16W {
+  static __m256 load(const void* w, int64_t i) { return load_bf16(static_cast<const uint16_t*>(w) + i); }
+  static float at(const void* w, int64_t i) { return bf16_to_f32(static_cast<const uint16_t*>(w)[i]); }
+};
+
+struct Kernel {
+  static constexpr int MR = 6, NR = 16;
+
+  static const float* row(const LinearArgs& a, int64_t o, int64_t k0, int64_t kc, float* buf) {
+    const int64_t base = o * a.in + k0;
+    if (a.wtype == WeightType::f32) return static_cast<const float*>(a.w) + base;
+    const uint16_t* src = static_cast<const uint16_t*>(a.w) + base;
+    const bool f16 = a.wtype == WeightType::f16;
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) _mm256_storeu_ps(buf + k, f16 ? load_f16(src + k) : load_bf16(src + k));
+    for (; k < kc; ++k) buf[k] = f16 ? f16_to_f32(src[k]) : bf16_to_f32(src[k]);
+    return buf;
+  }
+
+  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
+    __m256 c0[MR], c1[MR];
+    const __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    const __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    for (int r = 0; r < MR; ++r) {
+      c0[r] = b0;
+      c1[r] = b1;
+    }
+    for (int64_t k = 0; k < kc; ++k, ap += MR, bp += NR) {
+      const __m256 w0 = _mm256_load_ps(bp), w1 = _mm256_load_ps(bp + 8);
+      for (int r = 0; r < MR; ++r) {
+        const __m256 x = _mm256_broadcast_ss(ap + r);
+        c0[r] = _mm256_fmadd_ps(x, w0, c0[r]);
+        c1[r] = _mm256_fmadd_ps(x, w1, c1[r]);
+      }
+    }
+    for (int r = 0; r < MR; ++r) {
+      float* cr = c + r * ldc;
+      if (acc) {
+        c0[r] = _mm256_add_ps(c0[r], _mm256_loadu_ps(cr));
+        c1[r] = _mm256_add_ps(c1[r], _mm256_loadu_ps(cr + 8));
+      }
+      _mm256_storeu_ps(cr, c0[r]);
+      _mm256_storeu_ps(cr + 8, c1[r]);
+    }
+  }
+};
+
+// y[r, o .. o+G) for every row r < R: G W rows streamed once, each dotted with all R x rows.
+template <class W, int R, int G>
+void gemv_group(const LinearArgs& a, int64_t o) {
+  __m256 acc[R][G];
+  for (int r = 0; r < R; ++r)
+    for (int g = 0; g < G; ++g) acc[r][g] = _mm256_setzero_ps();
+  const int64_t n = a.in;
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    __m256 w[G];
+    for (int g = 0; g < G; ++g) w[g] = W::load(a.w, (o + g) * n + k);
+    for (int r = 0; r < R; ++r) {
+      const __m256 x = _mm256_loadu_ps(a.x + r * n + k);
+      for (int g = 0; g < G; ++g) acc[r][g] = _mm256_fmadd_ps(x, w[g], acc[r][g]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int g = 0; g < G; ++g) {
+      float s = hsum(acc[r][g]);
+      for (int64_t t = k; t < n; ++t) s += a.x[r * n + t] * W::at(a.w, (o + g) * n + t);
+      a.y[r * a.out + o + g] = s + (a.bias ? a.bias[o + g] : 0.0f);
+    }
+  }
+}
+
+template <class W, int R>
+void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
+  int64_t o = o0;
+  for (; o + 4 <= o1; o += 4) gemv_group<W, R, 4>(a, o);
+  for (; o < o1; ++o) gemv_group<W, R, 1>(a, o);
+}
+
+template <class W>
+void gemv(const LinearArgs& a, int64_t o0, int64_t o1) {
+  switch (a.rows) {
+    case 1: gemv_rows<W, 1>(a, o0, o1); break;
+    case 2: gemv_rows<W, 2>(a, o0, o1); break;
+    case 3: gemv_rows<W, 3>(a, o0, o1); break;
+    default: gemv_rows<W, 4>(a, o0, o1); break;
+  }
+}
+
+}  // namespace
+
+void matmul_gemm_tile_avx2(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t o1, float* scratch) {
+  gemm_tile<Kernel>(a, r0, r1, o0, o1, scratch);
+}
+
+void matmul_gemv_tile_avx2(const LinearArgs& a, int64_t o0, int64_t o1) {
+  switch (a.wtype) {
+    case WeightType::f32: gemv<F32W>(a, o0, o1); break;
+    case WeightType::f16: gemv<F16W>(a, o0, o1); break;
+    case WeightType::bf16: gemv<Bf16W>(a, o0, o1); break;
+  }
+}
+
+}  // namespace attnscan

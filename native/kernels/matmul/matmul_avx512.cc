@@ -1,0 +1,134 @@
+// AVX-512: GEMM micro-kernel 14 x 32 (28 zmm accumulators, two W vectors and one broadcast),
+// GEMV 4 W rows at a time with masked tails. f16 converts with vcvtph2ps, bf16 by a 16-bit shift:
+// both exact, so all three weight types share the f32 FMA path (no vdpbf16ps, which would need x
+// rounded to bf16).
+#include "common/simd_avx512.h"
+#include "kernels/matmul/matmul_gemm.h"
+
+// gcc 12's own _mm512_undefined_ps (`__m512 __Y = __Y;`, used by the reductions and shuffles)
+// trips -Wuninitialized when inlined into the GEMV: a known gcc 12 false positive.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+namespace attnscan {
+namespace {
+using namespace avx512;
+
+struct F32W {
+  static __m512 load(const void* w, int64_t i) { return _mm512_loadu_ps(static_cast<const float*>(w) + i); }
+  static __m512 load(const void* w, int64_t i, __mmask16 m) { return _mm512_maskz_loadu_ps(m, static_cast<const float*>(w) + i); }
+};
+struct F16W {
+  static __m512 load(const void* w, int64_t i) { return load_f16(static_cast<const uint16_t*>(w) + i); }
+  static __m512 load(const void* w, int64_t i, __mmask16 m) { return maskz_load_f16(m, static_cast<const uint16_t*>(w) + i); }
+};
+struct Bf16W {
+  static __m512 load(const void* w, int64_t i) { return load_bf16(static_cast<const uint16_t*>(w) + i); }
+  static __m512 load(const void* w, int64_t i, __mmask16 m) { return maskz_load_bf16(m, static_cast<const uint16_t*>(w) + i); }
+};
+
+struct Kernel {
+  static constexpr int MR = 14, NR = 32;
+
+  static const float* row(const LinearArgs& a, int64_t o, int64_t k0, int64_t kc, float* buf) {
+    const int64_t base = o * a.in + k0;
+    if (a.wtype == WeightType::f32) return static_cast<const float*>(a.w) + base;
+    const uint16_t* src = static_cast<const uint16_t*>(a.w) + base;
+    const bool f16 = a.wtype == WeightType::f16;
+    int64_t k = 0;
+    for (; k + 16 <= kc; k += 16) _mm512_storeu_ps(buf + k, f16 ? load_f16(src + k) : load_bf16(src + k));
+    if (k < kc) {
+      const __mmask16 m = tail_mask(int(kc - k));
+      _mm512_mask_storeu_ps(buf + k, m, f16 ? maskz_load_f16(m, src + k) : maskz_load_bf16(m, src + k));
+    }
+    return buf;
+  }
+
+  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
+    __m512 c0[MR], c1[MR];
+    const __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+    const __m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+    for (int r = 0; r < MR; ++r) {
+      c0[r] = b0;
+      c1[r] = b1;
+    }
+    for (int64_t k = 0; k < kc; ++k, ap += MR, bp += NR) {
+      const __m512 w0 = _mm512_load_ps(bp), w1 = _mm512_load_ps(bp + 16);
+      for (int r = 0; r < MR; ++r) {
+        const __m512 x = _mm512_set1_ps(ap[r]);
+        c0[r] = _mm512_fmadd_ps(x, w0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(x, w1, c1[r]);
+      }
+    }
+    for (int r = 0; r < MR; ++r) {
+      float* cr = c + r * ldc;
+      if (acc) {
+        c0[r] = _mm512_add_ps(c0[r], _mm512_loadu_ps(cr));
+        c1[r] = _mm512_add_ps(c1[r], _mm512_loadu_ps(cr + 16));
+      }
+      _mm512_storeu_ps(cr, c0[r]);
+      _mm512_storeu_ps(cr + 16, c1[r]);
+    }
+  }
+};
+
+// y[r, o .. o+G) for every row r < R: G W rows streamed once, each dotted with all R x rows.
+template <class W, int R, int G>
+void gemv_group(const LinearArgs& a, int64_t o) {
+  __m512 acc[R][G];
+  for (int r = 0; r < R; ++r)
+    for (int g = 0; g < G; ++g) acc[r][g] = _mm512_setzero_ps();
+  const int64_t n = a.in;
+  int64_t k = 0;
+  for (; k + 16 <= n; k += 16) {
+    __m512 w[G];
+    for (int g = 0; g < G; ++g) w[g] = W::load(a.w, (o + g) * n + k);
+    for (int r = 0; r < R; ++r) {
+      const __m512 x = _mm512_loadu_ps(a.x + r * n + k);
+      for (int g = 0; g < G; ++g) acc[r][g] = _mm512_fmadd_ps(x, w[g], acc[r][g]);
+    }
+  }
+  if (k < n) {
+    const __mmask16 m = tail_mask(int(n - k));
+    __m512 w[G];
+    for (int g = 0; g < G; ++g) w[g] = W::load(a.w, (o + g) * n + k, m);
+    for (int r = 0; r < R; ++r) {
+      const __m512 x = _mm512_maskz_loadu_ps(m, a.x + r * n + k);
+      for (int g = 0; g < G; ++g) acc[r][g] = _mm512_fmadd_ps(x, w[g], acc[r][g]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int g = 0; g < G; ++g) a.y[r * a.out + o + g] = hsum(acc[r][g]) + (a.bias ? a.bias[o + g] : 0.0f);
+}
+
+template <class W, int R>
+void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
+  int64_t o = o0;
+  for (; o + 4 <= o1; o += 4) gemv_group<W, R, 4>(a, o);
+  for (; o < o1; ++o) gemv_group<W, R, 1>(a, o);
+}
+
+template <class W>
+void gemv(const LinearArgs& a, int64_t o0, int64_t o1) {
+  switch (a.rows) {
+    case 1: gemv_rows<W, 1>(a, o0, o1); break;
+    case 2: gemv_rows<W, 2>(a, o0, o1); break;
+    case 3: gemv_rows<W, 3>(a, o0, o1); break;
+    default: gemv_rows<W, 4>(a, o0, o1); break;
+  }
+}
+
+}  // namespace
+
+void matmul_gemm_tile_avx512(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t o1, float* scratch) {
+  gemm_tile<Kernel>(a, r0, r1, o0, o1, scratch);
+}
+
+void matmul_gemv_tile_avx512(const LinearArgs& a, int64_t o0, int64_t o1) {
+  switch (a.wtype) {
+    case WeightType::f32: gemv<F32W>(a, o0, o1); break;
+    case WeightType::f16: gemv<F16W>(a, o0, o1); break;
+    case WeightType::bf16: gemv<Bf16W>(a, o0, o1); break;
+  }
+}
+
+}  // namespace attnscan
