@@ -34,6 +34,8 @@ export interface TinyOptions {
   seed?: number;
   dtype?: 'F32' | 'F16' | 'BF16';
   config?: Record<string, unknown>;
+  /** Store names without the base prefix ('bert.', 'model.' ...), as HF's base classes (BertModel) save them. */
+  stripBasePrefix?: boolean;
 }
 
 /** The tensors the architecture asks for, with seeded values. */
@@ -43,7 +45,9 @@ export function tinyTensors(config: Record<string, unknown>, opts: TinyOptions =
   arch.build(new ConfigReader(config, 'tiny'), w, bindOps('ts'), config);
   const rng = new Rng(opts.seed ?? 1234);
   const out: Record<string, WritableTensor> = {};
-  for (const { name, dims } of w.requested) {
+  for (const { name: asked, dims } of w.requested) {
+    const p = arch.basePrefix;
+    const name = opts.stripBasePrefix && p && asked.startsWith(p) ? asked.slice(p.length) : asked;
     if (out[name]) continue;
     const n = dims.reduce((a, b) => a * b, 1);
     let v: Float32Array;
