@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backend/select.js';
 import { AbortError, DisposedError, ShapeError, ValueRangeError } from '../errors.js';
 import type { GenerateOptions } from '../generation/generate.js';
+import { loadTokenizer, type TextTokenizer } from '../io/tokenizer.js';
 import { Tensor } from '../tensor.js';
 import { workerEntry } from '../util/paths.js';
 import { type ModelInfo, type Reply, type Request, rebuildError } from './protocol.js';
@@ -85,6 +86,8 @@ export class Model {
   readonly decoderStartTokenId?: number;
   readonly generationConfig?: Readonly<Record<string, unknown>>;
   readonly dir: string;
+  /** The folder's tokenizer.json (with tokenizer_config.json special tokens), when present. */
+  readonly tokenizer?: TextTokenizer;
 
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -96,7 +99,9 @@ export class Model {
     private readonly worker: Worker,
     info: ModelInfo,
     dir: string,
+    tokenizer?: TextTokenizer,
   ) {
+    this.tokenizer = tokenizer;
     this.architecture = info.architecture;
     this.config = info.config;
     this.backend = info.backend;
@@ -238,9 +243,19 @@ export class Model {
 }
 
 /** Loads a Hugging Face checkpoint folder in a worker thread and resolves to its Model. */
-export function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<Model> {
+export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<Model> {
   const entry = workerEntry('models/worker');
   const worker = new Worker(entry.source, { eval: entry.eval });
+  const tokenizer = loadTokenizer(dir);
+  tokenizer.catch(() => {});
+  const [info] = await Promise.all([startWorker(worker, dir, opts), tokenizer.catch(async (e) => {
+    await worker.terminate();
+    throw e;
+  })]);
+  return new Model(worker, info, dir, await tokenizer);
+}
+
+function startWorker(worker: Worker, dir: string, opts: LoadModelOptions): Promise<ModelInfo> {
   return new Promise((resolve, reject) => {
     const fail = (e: Error) => {
       void worker.terminate();
@@ -251,7 +266,7 @@ export function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<Mod
       else if (r.type === 'loaded') {
         cleanup();
         worker.unref();
-        resolve(new Model(worker, r.info, dir));
+        resolve(r.info);
       } else if (r.type === 'error' && r.id === undefined) {
         cleanup();
         fail(rebuildError(r.error));

@@ -1,7 +1,7 @@
 // The public Model over its worker thread: fixture outputs through loadModel on both backends,
 // streaming generation, abort (queued and between layers), dispose waiting for in-flight work,
 // and the event loop staying free while a model loads and generates.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -15,6 +15,7 @@ import { loadModel } from '../../lib/models/model.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { fixturesDir } from '../helpers/fixtures.js';
 import { writeTinyCheckpoint } from '../helpers/tiny-checkpoint.js';
+import { bertTokenizer } from '../io/tokenizer-files.js';
 import { check, goldenCases } from './golden.js';
 import { expectedNames, forwardArgs, outputFor } from './inputs.js';
 
@@ -50,6 +51,23 @@ describe.each(backends)('loadModel on %s', (backend) => {
 
 describe('Model lifecycle', () => {
   const dir = writeTinyCheckpoint(join(root, 'llama'), 'LlamaForCausalLM');
+
+  it('carries the folder tokenizer when there is one', async () => {
+    const bert = writeTinyCheckpoint(join(root, 'bert-tok'), 'BertForMaskedLM');
+    cpSync(bertTokenizer(root), bert, { recursive: true });
+    const m = await loadModel(bert, { backend: 'ts' });
+    try {
+      const ids = m.tokenizer!.encode('hello world');
+      expect(ids).toEqual([2, 5, 6, 3]);
+      const out = await m.forward({ inputIds: [ids] });
+      expect(out.logits!.dims).toEqual([1, 4, 96]);
+    } finally {
+      await m.dispose();
+    }
+    const plain = await loadModel(dir, { backend: 'ts' });
+    expect(plain.tokenizer).toBeUndefined();
+    await plain.dispose();
+  });
 
   it('seeded sampling is reproducible; EOS and stop ids end the stream', async () => {
     const m = await loadModel(dir, { backend: 'ts' });
