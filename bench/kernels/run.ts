@@ -12,10 +12,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { backendInfo, forceIsa, listIsas, setThreads } from '../../lib/index.js';
 import { probeFmaPeak, probeMemoryBandwidth } from '../../lib/probes.js';
-import { attentionCases } from './attention.bench.js';
-import { convCases } from './conv.bench.js';
+import * as act from './act.bench.js';
+import * as attention from './attention.bench.js';
+import * as conv from './conv.bench.js';
+import * as elementwise from './elementwise.bench.js';
+import * as embedding from './embedding.bench.js';
 import { type BenchCase, type Mode, drivers, kernelFn, policies, runDriver } from './harness.js';
-import { matmulCases } from './matmul.bench.js';
+import * as matmul from './matmul.bench.js';
+import * as norm from './norm.bench.js';
 import {
   type BenchReport,
   type Peaks,
@@ -27,18 +31,25 @@ import {
   tableRow,
   timedRow,
 } from './report.js';
-import { rowwiseCases } from './rowwise.bench.js';
-import { scanCases } from './scan.bench.js';
+import * as rope from './rope.bench.js';
+import * as scan from './scan.bench.js';
+import * as softmax from './softmax.bench.js';
 import { checkTargets } from './targets.js';
 
 export type { BenchReport } from './report.js';
 
+// One bench file per kernel family (native/kernels/<family>), each with its cases per mode.
 const families: [string, (mode: Mode) => BenchCase[]][] = [
-  ['matmul', matmulCases],
-  ['attention', attentionCases],
-  ['scan', scanCases],
-  ['conv', convCases],
-  ['rowwise', rowwiseCases],
+  ['matmul', matmul.benchCases],
+  ['attention', attention.benchCases],
+  ['scan', scan.benchCases],
+  ['conv', conv.benchCases],
+  ['norm', norm.benchCases],
+  ['softmax', softmax.benchCases],
+  ['rope', rope.benchCases],
+  ['embedding', embedding.benchCases],
+  ['act', act.benchCases],
+  ['elementwise', elementwise.benchCases],
 ];
 
 export interface BenchOptions {
@@ -158,7 +169,7 @@ export function runBench(opts: BenchOptions): BenchReport {
       report.rows.push(...rows);
     }
   }
-  report.targets = checkTargets(report.rows);
+  report.targets = checkTargets(report.rows, opts.mode === 'tiny');
   report.machine.loadavgEnd = loadavg();
   log(`\ntargets (issue 2; ${threads === 2 ? '2 threads' : `${threads} threads: the targets assume 2`}):`);
   for (const t of report.targets) log(`  ${t.verdict.padEnd(4)}  ${t.target}: ${t.detail}`);
