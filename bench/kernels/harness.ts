@@ -57,7 +57,7 @@ export interface TimingPolicy {
 
 export const policies: Record<Mode, TimingPolicy> = {
   full: { runs: 7, runSeconds: 0.05, budgetSeconds: 20 },
-  quick: { runs: 5, runSeconds: 0.01, budgetSeconds: 2 },
+  quick: { runs: 5, runSeconds: 0.01, budgetSeconds: 1 },
   tiny: { runs: 5, runSeconds: 0.001, budgetSeconds: 0.5 },
 };
 
@@ -121,7 +121,7 @@ export function measure(call: (args: unknown) => void, args: unknown[], policy: 
     for (let c = 0; c < callsPerRun; c++) one();
     times.push((now() - s) / callsPerRun);
   }
-  const note = runs < policy.runs ? `${runs} runs (time budget)` : undefined;
+  const note = runs < policy.runs ? `${runs} run${runs > 1 ? "s" : ""} (time budget)` : undefined;
   return { medianS: median(times), bestS: Math.min(...times), runs, callsPerRun, ...(note ? { note } : {}) };
 }
 
