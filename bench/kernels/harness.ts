@@ -121,7 +121,7 @@ export function measure(call: (args: unknown) => void, args: unknown[], policy: 
     for (let c = 0; c < callsPerRun; c++) one();
     times.push((now() - s) / callsPerRun);
   }
-  const note = runs < policy.runs ? `${runs} run${runs > 1 ? "s" : ""} (time budget)` : undefined;
+  const note = runs < policy.runs ? `${runs} run${runs > 1 ? 's' : ''} (time budget)` : undefined;
   return { medianS: median(times), bestS: Math.min(...times), runs, callsPerRun, ...(note ? { note } : {}) };
 }
 
