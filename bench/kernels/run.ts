@@ -27,6 +27,7 @@ import {
   addSpeedups,
   failedRow,
   markdownReport,
+  plural,
   tableHeader,
   tableRow,
   timedRow,
@@ -88,7 +89,7 @@ function measurePeaks(mode: Mode, threads: number, log: (s: string) => void): Pe
   const m = probeMemoryBandwidth({ bytes: ps.bytes, passes: ps.passes, threads });
   peaks.memory = { readGBs: m.readGBs, copyGBs: m.copyGBs, triadGBs: m.triadGBs, bytes: m.bytes };
   log(
-    `peaks (${threads} threads): FMA ${isas.map((i) => `${i} ${peaks.fmaGflops[i].toFixed(1)}`).join(', ')} GFLOP/s` +
+    `peaks (${plural(threads, 'thread')}): FMA ${isas.map((i) => `${i} ${peaks.fmaGflops[i].toFixed(1)}`).join(', ')} GFLOP/s` +
       ` (${best} on 1 thread ${peaks.fmaGflops1Thread.toFixed(1)});` +
       ` memory read ${m.readGBs.toFixed(1)}, copy ${m.copyGBs.toFixed(1)}, triad ${m.triadGBs.toFixed(1)} GB/s` +
       ` over ${(m.bytes / 2 ** 20).toFixed(0)} MiB`,
@@ -129,7 +130,7 @@ export function runBench(opts: BenchOptions): BenchReport {
     targets: [],
   };
   log(`attnscan kernel benchmarks (${opts.mode}): ${report.machine.cpu}, ${report.machine.logicalCpus} CPUs, ` +
-    `${threads} threads, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    `${plural(threads, 'thread')}, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   report.peaks = measurePeaks(opts.mode, threads, log);
   const policy = policies[opts.mode];
   const ds = opts.nativeOnly ? drivers(false).slice(0, 1) : drivers(opts.includeTs ?? true);
@@ -171,7 +172,7 @@ export function runBench(opts: BenchOptions): BenchReport {
   }
   report.targets = checkTargets(report.rows, opts.mode === 'tiny');
   report.machine.loadavgEnd = loadavg();
-  log(`\ntargets (issue 2; ${threads === 2 ? '2 threads' : `${threads} threads: the targets assume 2`}):`);
+  log(`\ntargets (issue 2; ${threads === 2 ? '2 threads' : `${plural(threads, 'thread')}: the targets assume 2`}):`);
   for (const t of report.targets) log(`  ${t.verdict.padEnd(4)}  ${t.target}: ${t.detail}`);
   const out = opts.out ?? join(dirname(fileURLToPath(import.meta.url)), '../results/kernels.json');
   mkdirSync(dirname(out), { recursive: true });
