@@ -24,8 +24,10 @@ export interface Row {
   gflops?: number;
   gbs?: number;
   elementsPerS?: number;
-  /** ts time / this time (native drivers). */
+  /** ts time / this time (native drivers), from the medians. */
   speedupVsTs?: number;
+  /** The same from the fastest single calls. */
+  speedupVsTsBest?: number;
   /** Of the FMA probe at this driver's ISA (compute-bound) or of the read bandwidth (memory-bound). */
   fractionOfPeak?: number;
   peak?: 'fma' | 'memory';
@@ -71,7 +73,11 @@ export function failedRow(c: BenchCase, d: Driver | undefined, status: Row['stat
 export function addSpeedups(rows: Row[]): void {
   const ts = rows.find((r) => r.driver === 'ts' && r.status === 'ok');
   if (!ts?.medianMs) return;
-  for (const r of rows) if (r.driver !== 'ts' && r.status === 'ok' && r.medianMs) r.speedupVsTs = ts.medianMs / r.medianMs;
+  for (const r of rows) {
+    if (r.driver === 'ts' || r.status !== 'ok' || !r.medianMs) continue;
+    r.speedupVsTs = ts.medianMs / r.medianMs;
+    if (ts.bestMs && r.bestMs) r.speedupVsTsBest = ts.bestMs / r.bestMs;
+  }
 }
 
 export function plural(n: number, word: string): string {
