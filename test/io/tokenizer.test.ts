@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { CheckpointError, ValueRangeError } from '../../lib/errors.js';
 import { loadTokenizer, type TextTokenizer } from '../../lib/io/tokenizer.js';
-import { bertTokenizer, byteLevelTokenizer, llama3Tokenizer, llamaMetaspaceTokenizer, llamaTokenizer, t5Tokenizer } from './tokenizer-files.js';
+import { bertTokenizer, byteLevelTokenizer, llama3Tokenizer, llamaMetaspaceTokenizer, llamaTokenizer, t5Tokenizer } from '../helpers/tokenizer-files.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'attnscan-tok-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

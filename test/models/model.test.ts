@@ -15,7 +15,7 @@ import { loadModel } from '../../lib/models/model.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { fixturesDir } from '../helpers/fixtures.js';
 import { writeTinyCheckpoint } from '../helpers/tiny-checkpoint.js';
-import { bertTokenizer } from '../io/tokenizer-files.js';
+import { bertTokenizer } from '../helpers/tokenizer-files.js';
 import { check, goldenCases } from './golden.js';
 import { expectedNames, forwardArgs, outputFor } from './inputs.js';
 

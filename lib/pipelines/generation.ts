@@ -1,0 +1,59 @@
+// text-generation (decoder-only: the prompt continues) and text2text-generation (encoder-decoder:
+// the input is encoded, the decoder writes a new text). Both stream text through StreamDecoder;
+// the non-streaming result is the concatenation of the same pieces, so the two always agree.
+import { ValueRangeError } from '../errors.js';
+import type { Model } from '../models/model.js';
+import type { TaskContext } from './encoders.js';
+import { textsOf } from './encoders.js';
+import { StreamDecoder } from './stream-decoder.js';
+import type { GenerationResult, TextGenerationOptions } from './types.js';
+
+type Step = { token: number; text: string };
+
+function promptIds(c: TaskContext, task: string, text: string): number[] {
+  const ids = c.tok.encode(text);
+  if (ids.length > 0) return ids;
+  // GPT-2 adds no BOS of its own; an empty prompt starts from it, as HF's pipeline does.
+  const bos = c.tok.special.bos ?? c.tok.special.eos;
+  if (bos === undefined) throw new ValueRangeError(`${task}: the prompt is empty and the tokenizer has no BOS token to start from`);
+  return [bos];
+}
+
+function modelOptions(o: TextGenerationOptions): Parameters<Model['generate']>[1] {
+  const { returnFullText: _unused, ...rest } = o;
+  return rest;
+}
+
+async function* steps(c: TaskContext, task: string, text: string, o: TextGenerationOptions): AsyncGenerator<Step> {
+  const prompt = promptIds(c, task, text);
+  // A decoder-only model's text continues the prompt, so the prompt is context for spacing.
+  const decoder = new StreamDecoder(c.tok, c.model.kind === 'decoder' ? prompt : []);
+  for await (const token of c.model.generate(prompt, modelOptions(o))) yield { token, text: decoder.push(token) };
+  const rest = decoder.flush();
+  if (rest) yield { token: -1, text: rest };
+}
+
+async function one(c: TaskContext, task: string, text: string, o: TextGenerationOptions): Promise<GenerationResult> {
+  const tokens: number[] = [];
+  let out = '';
+  for await (const s of steps(c, task, text, o)) {
+    if (s.token >= 0) tokens.push(s.token);
+    out += s.text;
+  }
+  const full = task === 'text-generation' && (o.returnFullText ?? true);
+  return { generatedText: full ? text + out : out, tokens };
+}
+
+export async function generateTexts(c: TaskContext, task: string, input: unknown, o: TextGenerationOptions = {}): Promise<GenerationResult[]> {
+  const texts = textsOf(task, input);
+  const results: GenerationResult[] = [];
+  // One prompt at a time: each result equals its unbatched run exactly (no padding involved).
+  for (const t of texts) results.push(await one(c, task, t, o));
+  return results;
+}
+
+export async function* streamText(c: TaskContext, task: string, input: unknown, o: TextGenerationOptions = {}): AsyncGenerator<string> {
+  const [text] = textsOf(task, input);
+  if (Array.isArray(input) && input.length !== 1) throw new ValueRangeError(`${task}: stream takes one text, got ${input.length}`);
+  for await (const s of steps(c, task, text, o)) if (s.text) yield s.text;
+}

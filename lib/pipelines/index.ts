@@ -1,0 +1,79 @@
+// pipeline(task, dir): text in, text or numbers out, over a loaded Model and its tokenizer.
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { CheckpointError, UnsupportedArchitectureError, ValueRangeError } from '../errors.js';
+import { loadModel, type Model } from '../models/model.js';
+import { featureExtraction, fillMask, type TaskContext, textClassification } from './encoders.js';
+import { generateTexts, streamText } from './generation.js';
+import { type PoolingSpec, sentenceTransformersSpec } from './pooling.js';
+import { type PipelineByTask, type PipelineOptions, type Task, TASKS } from './types.js';
+
+export * from './types.js';
+export type { PoolingMode } from './pooling.js';
+
+/** Which models can run a task; the error names what the task needs. */
+const CAN: Record<Task, { ok(m: Model): boolean; needs: string }> = {
+  'feature-extraction': { ok: () => true, needs: '' },
+  'fill-mask': { ok: (m) => m.architecture.endsWith('ForMaskedLM'), needs: 'a masked-language-model head (*ForMaskedLM)' },
+  'text-classification': { ok: (m) => m.architecture.endsWith('ForSequenceClassification'), needs: 'a sequence-classification head (*ForSequenceClassification)' },
+  'text-generation': { ok: (m) => m.kind === 'decoder', needs: 'a decoder-only language model (GPT-2, LLaMA, Mamba)' },
+  'text2text-generation': { ok: (m) => m.kind === 'encoder-decoder', needs: 'an encoder-decoder model (T5, BART)' },
+};
+
+async function rawConfig(dir: string): Promise<Record<string, unknown>> {
+  const path = join(dir, 'config.json');
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new CheckpointError(`${path}: cannot read (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/**
+ * Loads the checkpoint folder dir (config.json, weights, tokenizer.json) and returns the task's
+ * callable: `const fill = await pipeline('fill-mask', dir); await fill('Paris is the [MASK] of France.')`.
+ */
+export async function pipeline<T extends Task>(task: T, dir: string, opts: PipelineOptions = {}): Promise<PipelineByTask[T]> {
+  if (!(TASKS as readonly string[]).includes(task)) throw new ValueRangeError(`pipeline: unknown task ${String(task)}; tasks: ${TASKS.join(', ')}`);
+  const tokPath = join(dir, 'tokenizer.json');
+  try {
+    await access(tokPath);
+  } catch {
+    throw new CheckpointError(`pipeline: ${tokPath} is missing (pipelines need the checkpoint's tokenizer)`);
+  }
+  const raw = await rawConfig(dir);
+  const pooling: PoolingSpec = task === 'feature-extraction' ? ((await sentenceTransformersSpec(dir)) ?? { pooling: ['mean'], normalize: false }) : { pooling: 'none', normalize: false };
+  const model = await loadModel(dir, opts);
+  if (!CAN[task].ok(model)) {
+    await model.dispose();
+    throw new UnsupportedArchitectureError(`pipeline: ${model.architecture} cannot run ${task}; it needs ${CAN[task].needs}`);
+  }
+  const c: TaskContext = { model, tok: model.tokenizer!, raw };
+  const common = { task, model, tokenizer: c.tok, dispose: () => model.dispose() };
+  const single = (input: unknown) => !Array.isArray(input);
+  const run: Record<Task, (input: unknown, o?: never) => Promise<unknown>> = {
+    'feature-extraction': (input, o) => featureExtraction(c, pooling, input, o),
+    'fill-mask': async (input, o) => {
+      const r = await fillMask(c, input, o);
+      return single(input) ? r[0] : r;
+    },
+    'text-classification': async (input, o) => {
+      const r = await textClassification(c, input, o);
+      return single(input) ? r[0] : r;
+    },
+    'text-generation': async (input, o) => {
+      const r = await generateTexts(c, task, input, o);
+      return single(input) ? r[0] : r;
+    },
+    'text2text-generation': async (input, o) => {
+      const r = await generateTexts(c, task, input, o);
+      return single(input) ? r[0] : r;
+    },
+  };
+  const fn = Object.assign((input: unknown, o?: never) => run[task](input, o), common);
+  if (task === 'text-generation' || task === 'text2text-generation') {
+    Object.assign(fn, { stream: (input: unknown, o?: never) => streamText(c, task, input, o) });
+  }
+  return fn as unknown as PipelineByTask[T];
+}
