@@ -3,7 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { CheckpointError, UnsupportedArchitectureError, ValueRangeError } from '../errors.js';
-import { loadModel, type Model } from '../models/model.js';
+import { loadModel } from '../models/model.js';
 import { featureExtraction, fillMask, type TaskContext, textClassification } from './encoders.js';
 import { generateTexts, streamText } from './generation.js';
 import { type PoolingSpec, sentenceTransformersSpec } from './pooling.js';
@@ -12,13 +12,13 @@ import { type PipelineByTask, type PipelineOptions, type Task, TASKS } from './t
 export * from './types.js';
 export type { PoolingMode } from './pooling.js';
 
-/** Which models can run a task; the error names what the task needs. */
-const CAN: Record<Task, { ok(m: Model): boolean; needs: string }> = {
-  'feature-extraction': { ok: () => true, needs: '' },
-  'fill-mask': { ok: (m) => m.architecture.endsWith('ForMaskedLM'), needs: 'a masked-language-model head (*ForMaskedLM)' },
-  'text-classification': { ok: (m) => m.architecture.endsWith('ForSequenceClassification'), needs: 'a sequence-classification head (*ForSequenceClassification)' },
-  'text-generation': { ok: (m) => m.kind === 'decoder', needs: 'a decoder-only language model (GPT-2, LLaMA, Mamba)' },
-  'text2text-generation': { ok: (m) => m.kind === 'encoder-decoder', needs: 'an encoder-decoder model (T5, BART)' },
+/** Which HF classes (config.architectures[0]) can run a task; the error names what the task needs. */
+const CAN: Record<Task, { ok: RegExp; needs: string }> = {
+  'feature-extraction': { ok: /./, needs: '' },
+  'fill-mask': { ok: /ForMaskedLM$/, needs: 'a masked-language-model head (*ForMaskedLM)' },
+  'text-classification': { ok: /ForSequenceClassification$/, needs: 'a sequence-classification head (*ForSequenceClassification)' },
+  'text-generation': { ok: /(ForCausalLM|LMHeadModel)$/, needs: 'a decoder-only language model (GPT-2, LLaMA, Mamba)' },
+  'text2text-generation': { ok: /ForConditionalGeneration$/, needs: 'an encoder-decoder model (T5, BART)' },
 };
 
 async function rawConfig(dir: string): Promise<Record<string, unknown>> {
@@ -44,11 +44,12 @@ export async function pipeline<T extends Task>(task: T, dir: string, opts: Pipel
   }
   const raw = await rawConfig(dir);
   const pooling: PoolingSpec = task === 'feature-extraction' ? ((await sentenceTransformersSpec(dir)) ?? { pooling: ['mean'], normalize: false }) : { pooling: 'none', normalize: false };
-  const model = await loadModel(dir, opts);
-  if (!CAN[task].ok(model)) {
-    await model.dispose();
-    throw new UnsupportedArchitectureError(`pipeline: ${model.architecture} cannot run ${task}; it needs ${CAN[task].needs}`);
+  // Checked before loading, so a wrong pairing fails fast; loadModel refuses unknown classes itself.
+  const arch = Array.isArray(raw.architectures) ? String(raw.architectures[0]) : '';
+  if (arch && !CAN[task].ok.test(arch)) {
+    throw new UnsupportedArchitectureError(`pipeline: ${arch} cannot run ${task}; it needs ${CAN[task].needs}`);
   }
+  const model = await loadModel(dir, opts);
   const c: TaskContext = { model, tok: model.tokenizer!, raw };
   const common = { task, model, tokenizer: c.tok, dispose: () => model.dispose() };
   const single = (input: unknown) => !Array.isArray(input);

@@ -190,7 +190,7 @@ describe('text-classification on bert-cls', () => {
 
   it('labels from id2label with softmax scores; topK; batches', async () => {
     const texts = ['good movie', 'a rather longer review text here'];
-    const rows = [];
+    const rows: number[][] = [];
     for (const t of texts) rows.push(softmax((await tc.model.forward({ inputIds: [tc.tokenizer.encode(t)] })).logits!.data));
     const all = await tc(texts, { topK: null });
     expect(all).toHaveLength(2);

@@ -1,0 +1,97 @@
+// text-generation and text2text-generation on the tiny random fixtures: greedy output is the
+// model's own greedy tokens decoded; streamed pieces concatenate to the same text.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { loadTokenizer } from '../../lib/io/tokenizer.js';
+import { pipeline } from '../../lib/pipelines/index.js';
+import type { GenerationPipeline } from '../../lib/pipelines/index.js';
+import { StreamDecoder } from '../../lib/pipelines/stream-decoder.js';
+import { fixtureWithTokenizer } from '../helpers/pipeline-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'attnscan-gen-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe.each(['gpt2', 'llama', 'mamba'])('text-generation on %s', (arch) => {
+  let gen: GenerationPipeline;
+  beforeAll(async () => {
+    gen = await pipeline('text-generation', fixtureWithTokenizer(tmp, arch), { backend: 'ts' });
+  });
+  afterAll(() => gen.dispose());
+  const prompt = 'Once upon a time, é';
+
+  it('greedy completion is model.generate decoded; streaming pieces concatenate to it', async () => {
+    const ids = gen.tokenizer.encode(prompt);
+    const tokens = await collect(gen.model.generate(ids, { maxNewTokens: 12, eosTokenId: null }));
+    const full = gen.tokenizer.decode([...ids, ...tokens], { skipSpecialTokens: true });
+    const completion = full.slice(gen.tokenizer.decode(ids, { skipSpecialTokens: true }).length);
+    const r = await gen(prompt, { maxNewTokens: 12, eosTokenId: null });
+    expect(r.tokens).toEqual(tokens);
+    expect(r.generatedText).toBe(prompt + completion);
+    expect((await gen(prompt, { maxNewTokens: 12, eosTokenId: null, returnFullText: false })).generatedText).toBe(completion);
+    const pieces = await collect(gen.stream(prompt, { maxNewTokens: 12, eosTokenId: null }));
+    expect(pieces.join('')).toBe(completion);
+    expect(pieces.every((p) => p.length > 0)).toBe(true);
+  });
+
+  it('batched prompts give each prompt its own result; seeded sampling is reproducible', async () => {
+    const prompts = ['hi', 'a much longer prompt than the first'];
+    const batched = await gen(prompts, { maxNewTokens: 5 });
+    expect(batched).toHaveLength(2);
+    for (const [i, p] of prompts.entries()) expect(batched[i]).toEqual(await gen(p, { maxNewTokens: 5 }));
+    const o = { maxNewTokens: 6, temperature: 0.9, topK: 20, seed: 7 };
+    expect(await gen('hi', o)).toEqual(await gen('hi', o));
+  });
+});
+
+describe.each(['t5', 'bart'])('text2text-generation on %s', (arch) => {
+  let gen: GenerationPipeline;
+  beforeAll(async () => {
+    gen = await pipeline('text2text-generation', fixtureWithTokenizer(tmp, arch), { backend: 'ts' });
+  });
+  afterAll(() => gen.dispose());
+
+  it('the decoder output decoded (no prompt echo); streaming agrees', async () => {
+    const text = 'translate English to German: the house is small';
+    const tokens = await collect(gen.model.generate(gen.tokenizer.encode(text), { maxNewTokens: 10 }));
+    const r = await gen(text, { maxNewTokens: 10 });
+    expect(r.tokens).toEqual(tokens);
+    expect(r.generatedText).toBe(gen.tokenizer.decode(tokens, { skipSpecialTokens: true }));
+    expect((await collect(gen.stream(text, { maxNewTokens: 10 }))).join('')).toBe(r.generatedText);
+    const both = await gen([text, 'summarize: short'], { maxNewTokens: 4 });
+    expect(both[0].tokens).toEqual(tokens.slice(0, 4));
+  });
+});
+
+describe('StreamDecoder', () => {
+  it('never splits a multi-byte character and concatenates to the whole text', async () => {
+    const tok = (await loadTokenizer(fixtureWithTokenizer(tmp, 'gpt2')))!;
+    const text = 'naïve café — 世界 👋🏽 done';
+    const ids = tok.encode(text, { addSpecialTokens: false });
+    expect(ids.length).toBe(Buffer.byteLength(text));
+    const d = new StreamDecoder(tok, tok.encode('prompt:'));
+    const pieces = ids.map((id) => d.push(id));
+    pieces.push(d.flush());
+    expect(pieces.join('')).toBe(text);
+    expect(pieces.some((p) => p.includes('\uFFFD'))).toBe(false);
+    // The 4-byte emoji arrives whole on its last byte.
+    expect(pieces).toContain('👋');
+  });
+
+  it('flush emits a trailing incomplete character as U+FFFD', async () => {
+    const tok = (await loadTokenizer(fixtureWithTokenizer(tmp, 'gpt2')))!;
+    const d = new StreamDecoder(tok);
+    const ids = tok.encode('a世', { addSpecialTokens: false });
+    expect([d.push(ids[0]), d.push(ids[1]), d.push(ids[2])]).toEqual(['a', '', '']);
+    expect(d.flush()).toBe('\uFFFD');
+  });
+});
