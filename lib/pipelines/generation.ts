@@ -44,10 +44,39 @@ async function one(c: TaskContext, task: string, text: string, o: TextGeneration
   return { generatedText: full ? text + out : out, tokens };
 }
 
+/** The runtime's left-padded batch generation (decoder-only), when this Model has it. */
+interface BatchGenerator {
+  generateBatch(prompts: number[][], o: Parameters<Model['generate']>[1]): AsyncIterable<(number | null)[]>;
+}
+
+function batchGeneratorOf(m: Model): BatchGenerator | undefined {
+  const g = (m as unknown as Partial<BatchGenerator>).generateBatch;
+  return m.kind === 'decoder' && typeof g === 'function' ? (m as unknown as BatchGenerator) : undefined;
+}
+
+async function batched(c: TaskContext, g: BatchGenerator, texts: string[], o: TextGenerationOptions): Promise<GenerationResult[]> {
+  const prompts = texts.map((t) => promptIds(c, 'text-generation', t));
+  const decoders = prompts.map((p) => new StreamDecoder(c.tok, p));
+  const tokens = prompts.map((): number[] => []);
+  const out = prompts.map(() => '');
+  for await (const step of g.generateBatch(prompts, modelOptions(o))) {
+    step.forEach((t, b) => {
+      if (t === null) return;
+      tokens[b].push(t);
+      out[b] += decoders[b].push(t);
+    });
+  }
+  const full = o.returnFullText ?? true;
+  return texts.map((t, b) => ({ generatedText: (full ? t : '') + out[b] + decoders[b].flush(), tokens: tokens[b] }));
+}
+
 export async function generateTexts(c: TaskContext, task: string, input: unknown, o: TextGenerationOptions = {}): Promise<GenerationResult[]> {
   const texts = textsOf(task, input);
+  const g = batchGeneratorOf(c.model);
+  if (g && texts.length > 1) return batched(c, g, texts, o);
+  // One prompt at a time: encoder-decoders (BART's absolute positions would shift under left
+  // padding) and runtimes without batch generation.
   const results: GenerationResult[] = [];
-  // One prompt at a time: each result equals its unbatched run exactly (no padding involved).
   for (const t of texts) results.push(await one(c, task, t, o));
   return results;
 }

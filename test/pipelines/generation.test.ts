@@ -47,9 +47,48 @@ describe.each(['gpt2', 'llama', 'mamba'])('text-generation on %s', (arch) => {
     const prompts = ['hi', 'a much longer prompt than the first'];
     const batched = await gen(prompts, { maxNewTokens: 5 });
     expect(batched).toHaveLength(2);
-    for (const [i, p] of prompts.entries()) expect(batched[i]).toEqual(await gen(p, { maxNewTokens: 5 }));
+    const m = gen.model as unknown as { generateBatch?: (p: number[][], o: object) => AsyncIterable<(number | null)[]> };
+    if (typeof m.generateBatch === 'function') {
+      // The runtime pads on the left: each row is its tokens of the same batched run, decoded.
+      const steps = await collect(m.generateBatch(prompts.map((p) => gen.tokenizer.encode(p)), { maxNewTokens: 5 }));
+      prompts.forEach((p, b) => expect(batched[b].tokens).toEqual(steps.map((s) => s[b]).filter((t) => t !== null)));
+    } else {
+      for (const [i, p] of prompts.entries()) expect(batched[i]).toEqual(await gen(p, { maxNewTokens: 5 }));
+    }
     const o = { maxNewTokens: 6, temperature: 0.9, topK: 20, seed: 7 };
     expect(await gen('hi', o)).toEqual(await gen('hi', o));
+  });
+});
+
+describe('text-generation through a batch generator', () => {
+  it('pieces each row together from its tokens (null = stopped) as its single run would', async () => {
+    const gen = await pipeline('text-generation', fixtureWithTokenizer(tmp, 'gpt2'), { backend: 'ts' });
+    try {
+      const prompts = ['hi', 'a much longer prompt', 'é'];
+      const o = { maxNewTokens: 6 };
+      const singles = [];
+      for (const p of prompts) singles.push(await gen(p, o));
+      const calls: number[][][] = [];
+      // Stand-in for the runtime's generateBatch: every row's own greedy run, stopped rows null.
+      Object.assign(gen.model, {
+        generateBatch: (ps: number[][], opts: object) => ({
+          async *[Symbol.asyncIterator]() {
+            calls.push(ps);
+            const rows = await Promise.all(ps.map((p) => collect(gen.model.generate(p, opts))));
+            const limit = Math.max(...rows.map((r) => r.length));
+            rows[0] = rows[0].slice(0, 2);
+            for (let i = 0; i < limit; i++) yield rows.map((r) => r[i] ?? null);
+          },
+        }),
+      });
+      const batched = await gen(prompts, o);
+      expect(calls).toEqual([prompts.map((p) => gen.tokenizer.encode(p))]);
+      expect(batched[0].tokens).toEqual(singles[0].tokens.slice(0, 2));
+      expect(batched.slice(1)).toEqual(singles.slice(1));
+      expect((await gen(prompts, { ...o, returnFullText: false }))[2].generatedText).toBe(singles[2].generatedText.slice(prompts[2].length));
+    } finally {
+      await gen.dispose();
+    }
   });
 });
 
