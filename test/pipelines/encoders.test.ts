@@ -1,6 +1,6 @@
 // feature-extraction, fill-mask and text-classification on the tiny random fixtures: outputs are
 // arbitrary, so each is checked against the same computation done by hand on model.forward.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { pipeline } from '../../lib/pipelines/index.js';
 import type { FeatureExtractionPipeline, FillMaskPipeline, FillMaskResult, TextClassificationPipeline } from '../../lib/pipelines/index.js';
+import { nativeLoaded } from '../helpers/backends.js';
 import { fixtureWithTokenizer } from '../helpers/pipeline-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'attnscan-pipe-'));
@@ -206,5 +207,46 @@ describe('text-classification on bert-cls', () => {
     expect(sig).toHaveLength(2);
     const logits = (await tc.model.forward({ inputIds: [tc.tokenizer.encode(texts[0])] })).logits!.data;
     for (const l of sig) expect(l.score).toBeCloseTo(1 / (1 + Math.exp(-logits[Number(l.label.slice(6))])), 5);
+  });
+});
+
+describe('text-classification, multi-label', () => {
+  it('problem_type multi_label_classification scores each label with a sigmoid', async () => {
+    const dir = fixtureWithTokenizer(tmp, 'bert-cls');
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, problem_type: 'multi_label_classification', id2label: { 0: 'toxic', 1: 'spam', 2: 'ok' } }));
+    const tc = await pipeline('text-classification', dir, { backend: 'ts' });
+    try {
+      const logits = (await tc.model.forward({ inputIds: [tc.tokenizer.encode('buy now')] })).logits!.data;
+      const names = ['toxic', 'spam', 'ok'];
+      const got = await tc('buy now', { topK: null });
+      expect(got.map((l) => l.label).sort()).toEqual([...names].sort());
+      for (const l of got) expect(l.score).toBeCloseTo(1 / (1 + Math.exp(-logits[names.indexOf(l.label)])), 5);
+      expect(got.reduce((a, l) => a + l.score, 0)).not.toBeCloseTo(1, 3);
+    } finally {
+      await tc.dispose();
+    }
+  });
+});
+
+describe.runIf(nativeLoaded)('native backend', () => {
+  it('fill-mask and feature-extraction agree with the TS backend', async () => {
+    const dir = fixtureWithTokenizer(tmp, 'bert');
+    const [fmTs, fmNative] = await Promise.all([pipeline('fill-mask', dir, { backend: 'ts' }), pipeline('fill-mask', dir, { backend: 'native' })]);
+    const [feTs, feNative] = await Promise.all([pipeline('feature-extraction', dir, { backend: 'ts' }), pipeline('feature-extraction', dir, { backend: 'native' })]);
+    try {
+      const texts = ['the [MASK] sat', 'a longer [MASK] sentence here'];
+      const a = (await fmTs(texts, { topK: 3 })) as FillMaskResult[][];
+      const b = (await fmNative(texts, { topK: 3 })) as FillMaskResult[][];
+      a.forEach((row, i) => row.forEach((r, k) => {
+        expect(b[i][k].token).toBe(r.token);
+        expect(b[i][k].score).toBeCloseTo(r.score, 4);
+      }));
+      const ea = await feTs(texts, { normalize: true });
+      const eb = await feNative(texts, { normalize: true });
+      ea.data.forEach((v, i) => expect(eb.data[i]).toBeCloseTo(v, 4));
+    } finally {
+      await Promise.all([fmTs, fmNative, feTs, feNative].map((p) => p.dispose()));
+    }
   });
 });
