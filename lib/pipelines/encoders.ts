@@ -3,7 +3,7 @@ import { ShapeError, ValueRangeError } from '../errors.js';
 import type { TextTokenizer } from '../io/tokenizer.js';
 import type { Model } from '../models/model.js';
 import { Tensor } from '../tensor.js';
-import { encodeBatch, forwardInputs, padIdOf, padRight } from './batch.js';
+import { encodeBatch, encodeTruncated, forwardInputs, padIdOf, padRight } from './batch.js';
 import { softmax, sigmoid, topIndices } from './math.js';
 import { checkPooling, l2Normalize, pool, type PoolingSpec } from './pooling.js';
 import type { ClassificationResult, FeatureExtractionOptions, FillMaskOptions, FillMaskResult, TextClassificationOptions } from './types.js';
@@ -24,6 +24,12 @@ export function textsOf(task: string, input: unknown): string[] {
   return list as string[];
 }
 
+function checkMaxLength(task: string, n: unknown): number | undefined {
+  if (n === undefined) return undefined;
+  if (!Number.isInteger(n) || (n as number) < 1) throw new ValueRangeError(`${task}: maxLength must be a positive integer, got ${String(n)}`);
+  return n as number;
+}
+
 function checkTopK(task: string, k: unknown, fallback: number): number {
   if (k === undefined) return fallback;
   if (!Number.isInteger(k) || (k as number) < 1) throw new ValueRangeError(`${task}: topK must be a positive integer, got ${String(k)}`);
@@ -34,7 +40,8 @@ export async function featureExtraction(c: TaskContext, defaults: PoolingSpec, i
   const texts = textsOf('feature-extraction', input);
   const pooling = o.pooling === undefined ? defaults.pooling : checkPooling(o.pooling);
   const normalize = o.normalize ?? defaults.normalize;
-  const rows = texts.map((t) => c.tok.encode(t));
+  const maxLength = checkMaxLength('feature-extraction', o.maxLength) ?? defaults.maxLength;
+  const rows = texts.map((t) => encodeTruncated(c.tok, t, maxLength));
   rows.forEach((r, i) => {
     if (r.length === 0) throw new ValueRangeError(`feature-extraction: text ${i} has no tokens to embed`);
   });
@@ -86,7 +93,7 @@ export async function fillMask(c: TaskContext, input: unknown, o: FillMaskOption
 
 export async function textClassification(c: TaskContext, input: unknown, o: TextClassificationOptions = {}): Promise<ClassificationResult[][]> {
   const texts = textsOf('text-classification', input);
-  const b = encodeBatch(c.tok, texts, padIdOf(c.tok, c.raw));
+  const b = encodeBatch(c.tok, texts, padIdOf(c.tok, c.raw), checkMaxLength('text-classification', o.maxLength));
   const { logits } = await c.model.forward(forwardInputs(b));
   const [batch, numLabels] = logits!.dims;
   const data = logits!.data as Float32Array;

@@ -13,6 +13,8 @@ export interface PoolingSpec {
   /** 'none' keeps the token embeddings [batch, seq, hidden]. */
   pooling: PoolingMode[] | 'none';
   normalize: boolean;
+  /** sentence_bert_config.json's max_seq_length: longer texts are truncated, as sentence-transformers does. */
+  maxLength?: number;
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -48,6 +50,9 @@ export async function sentenceTransformersSpec(dir: string): Promise<PoolingSpec
     if (kind === 'Normalize') spec.normalize = true;
     if (kind === 'Pooling') spec.pooling = await poolingConfig(join(dir, typeof m.path === 'string' ? m.path : '1_Pooling', 'config.json'));
   }
+  const bertConfig = (await readJson(join(dir, 'sentence_bert_config.json'))) as { max_seq_length?: unknown } | undefined;
+  const max = bertConfig?.max_seq_length;
+  if (Number.isInteger(max) && (max as number) > 0) spec.maxLength = max as number;
   return spec;
 }
 

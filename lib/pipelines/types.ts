@@ -23,6 +23,8 @@ export interface FeatureExtractionOptions {
   pooling?: PoolingMode | PoolingMode[] | 'none';
   /** L2-normalise each embedding. Default: true when modules.json lists Normalize, else false. */
   normalize?: boolean;
+  /** Truncate longer texts to this many tokens (special tokens kept). Default: sentence_bert_config.json's max_seq_length, else none. */
+  maxLength?: number;
 }
 
 export interface FeatureExtractionPipeline extends Common {
@@ -59,6 +61,8 @@ export interface TextClassificationOptions {
   topK?: number | null;
   /** Default: sigmoid for multi-label (problem_type multi_label_classification) or one-label models, else softmax. */
   functionToApply?: 'softmax' | 'sigmoid' | 'none';
+  /** Truncate longer texts to this many tokens (special tokens kept). Default: no truncation. */
+  maxLength?: number;
 }
 
 export interface TextClassificationPipeline extends Common {
