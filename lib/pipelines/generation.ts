@@ -19,16 +19,43 @@ function promptIds(c: TaskContext, task: string, text: string): number[] {
   return [bos];
 }
 
-function modelOptions(o: TextGenerationOptions): Parameters<Model['generate']>[1] {
+type ModelOptions = NonNullable<Parameters<Model['generate']>[1]>;
+
+/**
+ * generation_config.json's sampling settings, as HF's pipelines apply them: max_new_tokens (or
+ * max_length, which counts the prompt of a decoder-only model and the start token of an
+ * encoder-decoder's decoder), repetition_penalty, and with do_sample its temperature, top_k
+ * (HF's default 50), top_p and min_p. The caller's options override each one.
+ */
+export function generationDefaults(g: Readonly<Record<string, unknown>> | undefined, kind: Model['kind'], promptLength: number): ModelOptions {
+  if (!g) return {};
+  const num = (k: string) => (typeof g[k] === 'number' ? (g[k] as number) : undefined);
+  const out: ModelOptions = {};
+  const maxNew = num('max_new_tokens');
+  const maxLength = num('max_length');
+  if (maxNew !== undefined) out.maxNewTokens = maxNew;
+  else if (maxLength !== undefined) out.maxNewTokens = Math.max(0, maxLength - (kind === 'decoder' ? promptLength : 1));
+  if (num('repetition_penalty') !== undefined) out.repetitionPenalty = num('repetition_penalty');
+  if (g.do_sample === true) {
+    out.temperature = num('temperature') ?? 1;
+    out.topK = num('top_k') ?? 50;
+    if (num('top_p') !== undefined) out.topP = num('top_p');
+    if (num('min_p') !== undefined) out.minP = num('min_p');
+  }
+  return out;
+}
+
+function modelOptions(c: TaskContext, prompt: number[], o: TextGenerationOptions): ModelOptions {
   const { returnFullText: _unused, ...rest } = o;
-  return rest;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return { ...generationDefaults(c.model.generationConfig, c.model.kind, prompt.length), ...defined };
 }
 
 async function* steps(c: TaskContext, task: string, text: string, o: TextGenerationOptions): AsyncGenerator<Step> {
   const prompt = promptIds(c, task, text);
   // A decoder-only model's text continues the prompt, so the prompt is context for spacing.
   const decoder = new StreamDecoder(c.tok, c.model.kind === 'decoder' ? prompt : []);
-  for await (const token of c.model.generate(prompt, modelOptions(o))) yield { token, text: decoder.push(token) };
+  for await (const token of c.model.generate(prompt, modelOptions(c, prompt, o))) yield { token, text: decoder.push(token) };
   const rest = decoder.flush();
   if (rest) yield { token: -1, text: rest };
 }
@@ -59,7 +86,7 @@ async function batched(c: TaskContext, g: BatchGenerator, texts: string[], o: Te
   const decoders = prompts.map((p) => new StreamDecoder(c.tok, p));
   const tokens = prompts.map((): number[] => []);
   const out = prompts.map(() => '');
-  for await (const step of g.generateBatch(prompts, modelOptions(o))) {
+  for await (const step of g.generateBatch(prompts, modelOptions(c, prompts.reduce((a, p) => (p.length > a.length ? p : a)), o))) {
     step.forEach((t, b) => {
       if (t === null) return;
       tokens[b].push(t);

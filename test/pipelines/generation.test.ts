@@ -1,6 +1,6 @@
 // text-generation and text2text-generation on the tiny random fixtures: greedy output is the
 // model's own greedy tokens decoded; streamed pieces concatenate to the same text.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../../lib/io/tokenizer.js';
 import { pipeline } from '../../lib/pipelines/index.js';
 import type { GenerationPipeline } from '../../lib/pipelines/index.js';
+import { generationDefaults } from '../../lib/pipelines/generation.js';
 import { StreamDecoder } from '../../lib/pipelines/stream-decoder.js';
 import { fixtureWithTokenizer } from '../helpers/pipeline-fixtures.js';
 
@@ -108,6 +109,32 @@ describe.each(['t5', 'bart'])('text2text-generation on %s', (arch) => {
     expect((await collect(gen.stream(text, { maxNewTokens: 10 }))).join('')).toBe(r.generatedText);
     const both = await gen([text, 'summarize: short'], { maxNewTokens: 4 });
     expect(both[0].tokens).toEqual(tokens.slice(0, 4));
+  });
+});
+
+describe('generation_config.json defaults', () => {
+  it('maps HF fields; the caller overrides them', () => {
+    expect(generationDefaults(undefined, 'decoder', 5)).toEqual({});
+    expect(generationDefaults({ max_length: 12, bos_token_id: 1 }, 'decoder', 5)).toEqual({ maxNewTokens: 7 });
+    expect(generationDefaults({ max_length: 12 }, 'encoder-decoder', 5)).toEqual({ maxNewTokens: 11 });
+    expect(generationDefaults({ max_new_tokens: 3, max_length: 99, repetition_penalty: 1.2 }, 'decoder', 5)).toEqual({ maxNewTokens: 3, repetitionPenalty: 1.2 });
+    expect(generationDefaults({ do_sample: true, temperature: 0.6, top_p: 0.9 }, 'decoder', 5)).toEqual({ temperature: 0.6, topK: 50, topP: 0.9 });
+    expect(generationDefaults({ do_sample: false, temperature: 0.6 }, 'decoder', 5)).toEqual({});
+  });
+
+  it('a checkpoint asking for sampling samples; maxNewTokens from the file', async () => {
+    const dir = fixtureWithTokenizer(tmp, 'gpt2');
+    writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: 255, do_sample: true, temperature: 0.7, top_k: 10, max_new_tokens: 4 }));
+    const gen = await pipeline('text-generation', dir, { backend: 'ts' });
+    try {
+      const ids = gen.tokenizer.encode('hello');
+      const want = await collect(gen.model.generate(ids, { temperature: 0.7, topK: 10, maxNewTokens: 4, seed: 3, eosTokenId: null }));
+      expect((await gen('hello', { seed: 3, eosTokenId: null })).tokens).toEqual(want);
+      const greedy = await collect(gen.model.generate(ids, { maxNewTokens: 6, eosTokenId: null }));
+      expect((await gen('hello', { temperature: 0, maxNewTokens: 6, eosTokenId: null })).tokens).toEqual(greedy);
+    } finally {
+      await gen.dispose();
+    }
   });
 });
 
