@@ -46,7 +46,7 @@ export async function featureExtraction(c: TaskContext, defaults: PoolingSpec, i
     if (r.length === 0) throw new ValueRangeError(`feature-extraction: text ${i} has no tokens to embed`);
   });
   const b = padRight(rows, padIdOf(c.tok, c.raw));
-  const out = await c.model.forward(forwardInputs(b));
+  const out = await c.model.forward(forwardInputs(b), { signal: o.signal });
   const hidden = out.lastHiddenState ?? out.encoderLastHiddenState!;
   const [batch, seq, h] = hidden.dims;
   const data = hidden.data as Float32Array;
@@ -70,7 +70,7 @@ export async function fillMask(c: TaskContext, input: unknown, o: FillMaskOption
   b.rows.forEach((r, i) => {
     if (!r.includes(maskId)) throw new ValueRangeError(`fill-mask: input${texts.length > 1 ? ` ${i}` : ''} has no mask token ${maskToken ?? maskId}`);
   });
-  const { logits } = await c.model.forward(forwardInputs(b));
+  const { logits } = await c.model.forward(forwardInputs(b), { signal: o.signal });
   const [, seq, vocab] = logits!.dims;
   const data = logits!.data as Float32Array;
   return b.rows.map((row, bi) => {
@@ -94,7 +94,7 @@ export async function fillMask(c: TaskContext, input: unknown, o: FillMaskOption
 export async function textClassification(c: TaskContext, input: unknown, o: TextClassificationOptions = {}): Promise<ClassificationResult[][]> {
   const texts = textsOf('text-classification', input);
   const b = encodeBatch(c.tok, texts, padIdOf(c.tok, c.raw), checkMaxLength('text-classification', o.maxLength));
-  const { logits } = await c.model.forward(forwardInputs(b));
+  const { logits } = await c.model.forward(forwardInputs(b), { signal: o.signal });
   const [batch, numLabels] = logits!.dims;
   const data = logits!.data as Float32Array;
   const topK = o.topK === null ? numLabels : checkTopK('text-classification', o.topK, 1);

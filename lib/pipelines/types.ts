@@ -25,6 +25,7 @@ export interface FeatureExtractionOptions {
   normalize?: boolean;
   /** Truncate longer texts to this many tokens (special tokens kept). Default: sentence_bert_config.json's max_seq_length, else none. */
   maxLength?: number;
+  signal?: AbortSignal;
 }
 
 export interface FeatureExtractionPipeline extends Common {
@@ -43,6 +44,7 @@ export interface FillMaskResult {
 
 export interface FillMaskOptions {
   topK?: number;
+  signal?: AbortSignal;
 }
 
 export interface FillMaskPipeline extends Common {
@@ -63,6 +65,7 @@ export interface TextClassificationOptions {
   functionToApply?: 'softmax' | 'sigmoid' | 'none';
   /** Truncate longer texts to this many tokens (special tokens kept). Default: no truncation. */
   maxLength?: number;
+  signal?: AbortSignal;
 }
 
 export interface TextClassificationPipeline extends Common {

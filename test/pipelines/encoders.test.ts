@@ -21,13 +21,13 @@ const softmax = (x: ArrayLike<number>) => {
   return e.map((v) => v / s);
 };
 
-/** One unpadded forward pass of ids: hidden [seq, h] and logits. */
+/** One unpadded forward pass of ids: the token states (an encoder-decoder's encoder states). */
 async function forwardOne(p: { model: FeatureExtractionPipeline['model'] }, ids: number[]) {
   const out = await p.model.forward({ inputIds: [ids] });
-  return out;
+  return { lastHiddenState: out.lastHiddenState ?? out.encoderLastHiddenState };
 }
 
-describe.each(['bert', 'roberta', 'albert'])('feature-extraction on %s', (arch) => {
+describe.each(['bert', 'roberta', 'albert', 'gpt2', 't5'])('feature-extraction on %s', (arch) => {
   let fe: FeatureExtractionPipeline;
   let dir: string;
   beforeAll(async () => {

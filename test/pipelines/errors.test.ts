@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CheckpointError, ShapeError, UnsupportedArchitectureError, ValueRangeError } from '../../lib/errors.js';
+import { AbortError, CheckpointError, ShapeError, UnsupportedArchitectureError, ValueRangeError } from '../../lib/errors.js';
 import { pipeline, type Task } from '../../lib/pipelines/index.js';
 import { fixtureWithTokenizer } from '../helpers/pipeline-fixtures.js';
 
@@ -59,5 +59,18 @@ describe('pipeline errors', () => {
     writeFileSync(join(dir, 'modules.json'), JSON.stringify([{ idx: 0, path: '', type: 'sentence_transformers.models.Transformer' }, { idx: 1, path: '2_Dense', type: 'sentence_transformers.models.Dense' }]));
     mkdirSync(join(dir, '2_Dense'));
     await expect(pipeline('feature-extraction', dir)).rejects.toThrow(/sentence_transformers\.models\.Dense is not supported/);
+  });
+});
+
+describe('abort', () => {
+  it('an aborted signal rejects an encoder call with AbortError', async () => {
+    const fe = await pipeline('feature-extraction', fixtureWithTokenizer(tmp, 'bert'), { backend: 'ts' });
+    const gen = await pipeline('text-generation', fixtureWithTokenizer(tmp, 'gpt2'), { backend: 'ts' });
+    try {
+      await expect(fe('hello', { signal: AbortSignal.abort() })).rejects.toThrow(AbortError);
+      await expect(gen('hello', { signal: AbortSignal.abort() })).rejects.toThrow(AbortError);
+    } finally {
+      await Promise.all([fe.dispose(), gen.dispose()]);
+    }
   });
 });
