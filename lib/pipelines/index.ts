@@ -43,36 +43,30 @@ export async function pipeline<T extends Task>(task: T, dir: string, opts: Pipel
     throw new CheckpointError(`pipeline: ${tokPath} is missing (pipelines need the checkpoint's tokenizer)`);
   }
   const raw = await rawConfig(dir);
-  const pooling: PoolingSpec = task === 'feature-extraction' ? ((await sentenceTransformersSpec(dir)) ?? { pooling: ['mean'], normalize: false }) : { pooling: 'none', normalize: false };
   // Checked before loading, so a wrong pairing fails fast; loadModel refuses unknown classes itself.
   const arch = Array.isArray(raw.architectures) ? String(raw.architectures[0]) : '';
   if (arch && !CAN[task].ok.test(arch)) {
     throw new UnsupportedArchitectureError(`pipeline: ${arch} cannot run ${task}; it needs ${CAN[task].needs}`);
   }
+  const pooling: PoolingSpec = task === 'feature-extraction' ? ((await sentenceTransformersSpec(dir)) ?? { pooling: ['mean'], normalize: false }) : { pooling: 'none', normalize: false };
   const model = await loadModel(dir, opts);
   const c: TaskContext = { model, tok: model.tokenizer!, raw };
-  const common = { task, model, tokenizer: c.tok, dispose: () => model.dispose() };
-  const single = (input: unknown) => !Array.isArray(input);
-  const run: Record<Task, (input: unknown, o?: never) => Promise<unknown>> = {
-    'feature-extraction': (input, o) => featureExtraction(c, pooling, input, o),
-    'fill-mask': async (input, o) => {
-      const r = await fillMask(c, input, o);
-      return single(input) ? r[0] : r;
-    },
-    'text-classification': async (input, o) => {
-      const r = await textClassification(c, input, o);
-      return single(input) ? r[0] : r;
-    },
-    'text-generation': async (input, o) => {
-      const r = await generateTexts(c, task, input, o);
-      return single(input) ? r[0] : r;
-    },
-    'text2text-generation': async (input, o) => {
-      const r = await generateTexts(c, task, input, o);
-      return single(input) ? r[0] : r;
-    },
+  type Call = (input: unknown, o?: never) => Promise<unknown>;
+  // Every task but feature-extraction (one Tensor for the batch) answers per text: a single text gets its own answer.
+  const perText: Record<Exclude<Task, 'feature-extraction'>, (input: unknown, o?: never) => Promise<unknown[]>> = {
+    'fill-mask': (input, o) => fillMask(c, input, o),
+    'text-classification': (input, o) => textClassification(c, input, o),
+    'text-generation': (input, o) => generateTexts(c, task, input, o),
+    'text2text-generation': (input, o) => generateTexts(c, task, input, o),
   };
-  const fn = Object.assign((input: unknown, o?: never) => run[task](input, o), common);
+  const call: Call =
+    task === 'feature-extraction'
+      ? (input, o) => featureExtraction(c, pooling, input, o)
+      : async (input, o) => {
+          const r = await perText[task as Exclude<Task, 'feature-extraction'>](input, o);
+          return Array.isArray(input) ? r : r[0];
+        };
+  const fn = Object.assign(call, { task, model, tokenizer: c.tok, dispose: () => model.dispose() });
   if (task === 'text-generation' || task === 'text2text-generation') {
     Object.assign(fn, { stream: (input: unknown, o?: never) => streamText(c, task, input, o) });
   }
