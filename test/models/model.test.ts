@@ -88,6 +88,23 @@ describe('Model lifecycle', () => {
     }
   });
 
+  it('generateBatch streams one step of every sequence at a time', async () => {
+    const m = await loadModel(dir, { backend: 'ts' });
+    try {
+      const alone = async (p: number[]) => {
+        const out: number[] = [];
+        for await (const t of m.generate(p, { maxNewTokens: 5, eosTokenId: null })) out.push(t);
+        return out;
+      };
+      const steps: (number | null)[][] = [];
+      for await (const s of m.generateBatch([[5, 6, 7, 8], [9]], { maxNewTokens: 5, eosTokenId: null })) steps.push(s);
+      expect(steps.map((s) => s[0])).toEqual(await alone([5, 6, 7, 8]));
+      expect(steps.map((s) => s[1])).toEqual(await alone([9]));
+    } finally {
+      await m.dispose();
+    }
+  });
+
   it('an aborted signal rejects a queued call; breaking out of the stream stops the worker', async () => {
     const m = await loadModel(dir, { backend: 'ts' });
     try {
