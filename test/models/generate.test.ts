@@ -66,11 +66,15 @@ describe.each(backends)('generation on %s', (backend) => {
         alone.push(t);
         logits.push(l.slice());
       });
-      expect(batched.map((s) => s.tokens[b])).toEqual(alone);
-      logits.forEach((l, i) => {
+      // Compare until a step whose top two logits are too close to call (random prompts carry no
+      // margin guarantee; after such a flip the sequences legitimately diverge).
+      for (let i = 0; i < alone.length; i++) {
         const row = batched[i].logits.subarray(b * vocab, (b + 1) * vocab);
-        expect(compareArrays(row, l, { atol: 1e-4, rtol: 1e-4, nmse: 1 }, `${arch} prompt ${b} step ${i}`)).toBeUndefined();
-      });
+        expect(compareArrays(row, logits[i], { atol: 1e-4, rtol: 1e-4, nmse: 1 }, `${arch} prompt ${b} step ${i}`)).toBeUndefined();
+        const sorted = Array.from(logits[i]).sort((x, y) => y - x);
+        if (sorted[0] - sorted[1] < 1e-3) break;
+        expect(batched[i].tokens[b]).toBe(alone[i]);
+      }
     });
   });
 
