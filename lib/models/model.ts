@@ -92,6 +92,7 @@ export class Model {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  private exited = false;
   private idle: (() => void) | undefined;
 
   /** @internal use loadModel() */
@@ -114,8 +115,13 @@ export class Model {
     worker.on('message', (r: Reply) => {
       if ('id' in r && r.id !== undefined) this.pending.get(r.id)?.onReply(r);
     });
-    worker.on('error', (e) => {
-      for (const p of this.pending.values()) p.onReply({ type: 'error', id: -1, error: { name: 'Error', message: `model worker failed: ${e.message}` } });
+    const fail = (why: string) => {
+      for (const p of [...this.pending.values()]) p.onReply({ type: 'error', id: -1, error: { name: 'Error', message: `model worker ${why}` } });
+    };
+    worker.on('error', (e) => fail(`failed: ${e.message}`));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      fail(`exited (code ${code})`);
     });
   }
 
@@ -245,6 +251,7 @@ export class Model {
     if (this.disposed) return;
     this.disposed = true;
     if (this.pending.size > 0) await new Promise<void>((r) => (this.idle = r));
+    if (this.exited) return;
     this.worker.ref();
     await new Promise<void>((resolve) => {
       const onMsg = (r: Reply) => {
@@ -254,6 +261,7 @@ export class Model {
         }
       };
       this.worker.on('message', onMsg);
+      this.worker.once('exit', () => resolve());
       this.worker.postMessage({ type: 'dispose' } satisfies Request);
     });
     await this.worker.terminate();

@@ -154,6 +154,15 @@ describe('Model lifecycle', () => {
     await expect(m.generate([1])[Symbol.asyncIterator]().next()).rejects.toThrow(DisposedError);
   });
 
+  it('a worker that dies rejects its pending calls and dispose still resolves', async () => {
+    const m = await loadModel(dir, { backend: 'ts' });
+    const pending = m.forward({ inputIds: [[1, 2, 3]] });
+    await (m as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(pending).rejects.toThrow(/model worker exited/);
+    await m.dispose();
+    await expect(m.forward({ inputIds: [[1]] })).rejects.toThrow(DisposedError);
+  });
+
   it('the event loop stays free while a model loads and generates', async () => {
     const big = writeTinyCheckpoint(join(root, 'big'), 'LlamaForCausalLM', {
       config: { hidden_size: 256, num_attention_heads: 8, num_key_value_heads: 4, intermediate_size: 512, num_hidden_layers: 4, vocab_size: 2048, max_position_embeddings: 512 },
