@@ -1,5 +1,6 @@
 #include "kernels/elementwise/elementwise.h"
 #include "tests/check.h"
+#include "tests/guard.h"
 
 namespace attnscan {
 
@@ -14,7 +15,10 @@ ATTNSCAN_TEST("elementwise: add/mul exact on every ISA, with and without broadca
           elementwise_binary_f32_ref(kind, a.data(), b.data(), ref.data(), rows, n, b_rows == 1 ? 0 : n);
           for (Isa isa : supported_isas()) {
             force_isa(isa);
-            elementwise_binary_f32(kind, a.data(), b.data(), got.data(), rows, n, b_rows);
+            test::Guarded guarded(size);
+            elementwise_binary_f32(kind, a.data(), b.data(), guarded.data(), rows, n, b_rows);
+            guarded.check(std::string("binary guard/") + isa_name(isa));
+            std::copy(guarded.data(), guarded.data() + size, got.begin());
             test::expect_close(got.data(), ref.data(), size, 0.0f, 0.0f,
                                std::string("binary/") + isa_name(isa) + "/k" + std::to_string(int(kind)) + "/b" + std::to_string(b_rows) + "/n" + std::to_string(n));
           }
@@ -33,7 +37,10 @@ ATTNSCAN_TEST("elementwise: gated activations match the reference on every ISA")
       elementwise_gated_f32_ref(kind, g.data(), up.data(), ref.data(), n);
       for (Isa isa : test::simd_isas()) {
         force_isa(isa);
-        elementwise_gated_f32(kind, g.data(), up.data(), got.data(), n);
+        test::Guarded guarded(static_cast<size_t>(n));
+        elementwise_gated_f32(kind, g.data(), up.data(), guarded.data(), n);
+        guarded.check(std::string("gated guard/") + isa_name(isa));
+        std::copy(guarded.data(), guarded.data() + n, got.begin());
         test::expect_close(got.data(), ref.data(), size_t(n), 2e-6f, 1e-5f, std::string("gated/") + isa_name(isa) + "/k" + std::to_string(int(kind)) + "/n" + std::to_string(n));
       }
     }

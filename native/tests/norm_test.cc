@@ -1,6 +1,7 @@
 #include "common/half.h"
 #include "kernels/norm/norm.h"
 #include "tests/check.h"
+#include "tests/guard.h"
 
 namespace attnscan {
 
@@ -22,17 +23,20 @@ ATTNSCAN_TEST("norm: every ISA matches the reference (rms and layer, f32/f16/bf1
       struct W { const void* data; WeightDtype dt; const float* f32; const char* name; };
       const W weights[] = {{nullptr, WeightDtype::f32, nullptr, "none"}, {w.data(), WeightDtype::f32, w.data(), "f32"},
                            {wh.data(), WeightDtype::f16, wh32.data(), "f16"}, {wb.data(), WeightDtype::bf16, wb32.data(), "bf16"}};
-      std::vector<float> ref(n), got(n);
+      std::vector<float> ref(n);
+      test::Guarded guarded(n);
+      float* got = guarded.data();
       for (const W& wt : weights) {
         const std::string label = std::string("/w") + wt.name + "/rows" + std::to_string(rows) + "/h" + std::to_string(hidden);
         for (Isa isa : supported_isas()) {
           force_isa(isa);
           norm_rms_f32_ref(x.data(), ref.data(), rows, hidden, wt.f32, nullptr, 1e-6f);
-          norm_rms_f32(x.data(), got.data(), rows, hidden, wt.data, wt.dt, 1e-6f);
-          test::expect_close(got.data(), ref.data(), n, 2e-6f, 2e-6f, std::string("rms/") + isa_name(isa) + label);
+          norm_rms_f32(x.data(), got, rows, hidden, wt.data, wt.dt, 1e-6f);
+          test::expect_close(got, ref.data(), n, 2e-6f, 2e-6f, std::string("rms/") + isa_name(isa) + label);
           norm_layer_f32_ref(x.data(), ref.data(), rows, hidden, wt.f32, b.data(), 1e-5f);
-          norm_layer_f32(x.data(), got.data(), rows, hidden, wt.data, wt.dt, b.data(), WeightDtype::f32, 1e-5f);
-          test::expect_close(got.data(), ref.data(), n, 1e-5f, 2e-6f, std::string("layer/") + isa_name(isa) + label);
+          norm_layer_f32(x.data(), got, rows, hidden, wt.data, wt.dt, b.data(), WeightDtype::f32, 1e-5f);
+          test::expect_close(got, ref.data(), n, 1e-5f, 2e-6f, std::string("layer/") + isa_name(isa) + label);
+          guarded.check(std::string("norm guard/") + isa_name(isa) + label);
         }
       }
     }

@@ -2,6 +2,7 @@
 
 #include "kernels/rope/rope.h"
 #include "tests/check.h"
+#include "tests/guard.h"
 
 namespace attnscan {
 
@@ -35,7 +36,10 @@ ATTNSCAN_TEST("rope: every ISA matches the reference (both styles, partial rotar
           rope_apply_f32_ref(x.data(), ref.data(), s.tokens, pos.data(), inv.data(), p, scratch.data());
           for (Isa isa : supported_isas()) {
             force_isa(isa);
-            if (!rope_apply_f32(x.data(), got.data(), s.tokens, pos.data(), inv.data(), p).ok()) ++test::failures();
+            test::Guarded guarded(size);
+            if (!rope_apply_f32(x.data(), guarded.data(), s.tokens, pos.data(), inv.data(), p).ok()) ++test::failures();
+            guarded.check(std::string("rope guard/") + isa_name(isa));
+            std::copy(guarded.data(), guarded.data() + size, got.begin());
             test::expect_close(got.data(), ref.data(), size, 2e-6f, 2e-6f,
                                std::string("rope/") + isa_name(isa) + (interleaved ? "/pairs" : "/half") + "/d" + std::to_string(s.head_dim) + "/rot" + std::to_string(s.rot));
           }

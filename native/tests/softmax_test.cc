@@ -3,6 +3,7 @@
 
 #include "kernels/softmax/softmax.h"
 #include "tests/check.h"
+#include "tests/guard.h"
 
 namespace attnscan {
 
@@ -25,7 +26,10 @@ ATTNSCAN_TEST("softmax: every ISA matches the reference, masked and NaN rows inc
     }
     for (Isa isa : test::simd_isas()) {
       force_isa(isa);
-      softmax_rows_f32(x.data(), got.data(), rows, n);
+      test::Guarded guarded(x.size());
+      softmax_rows_f32(x.data(), guarded.data(), rows, n);
+      guarded.check(std::string("softmax guard/") + isa_name(isa) + "/n" + std::to_string(n));
+      std::copy(guarded.data(), guarded.data() + x.size(), got.begin());
       test::expect_close(got.data(), ref.data(), x.size(), 1e-7f, 2e-6f, std::string("softmax/") + isa_name(isa) + "/n" + std::to_string(n));
       std::vector<float> inplace = x;
       softmax_rows_f32(inplace.data(), inplace.data(), rows, n);
