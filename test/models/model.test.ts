@@ -154,6 +154,18 @@ describe('Model lifecycle', () => {
     await expect(m.generate([1])[Symbol.asyncIterator]().next()).rejects.toThrow(DisposedError);
   });
 
+  it.skipIf(!nativeLoaded)('dispose during a native generation waits for it, then frees the mapped checkpoint', async () => {
+    const m = await loadModel(dir, { backend: 'native' });
+    const it_ = m.generate([1, 2, 3], { maxNewTokens: 30, eosTokenId: null })[Symbol.asyncIterator]();
+    const first = await it_.next();
+    expect(first.done).toBe(false);
+    await m.dispose();
+    let n = 1;
+    for (let r = await it_.next(); !r.done; r = await it_.next()) n++;
+    expect(n).toBe(30);
+    await expect(m.forward({ inputIds: [[1]] })).rejects.toThrow(DisposedError);
+  });
+
   it('a worker that dies rejects its pending calls and dispose still resolves', async () => {
     const m = await loadModel(dir, { backend: 'ts' });
     const pending = m.forward({ inputIds: [[1, 2, 3]] });
