@@ -71,6 +71,9 @@ export interface SequenceState {
   layers: LayerState[];
   /** Tokens already consumed by the decoder. */
   length: number;
+  /** Decoders: keys to keep [batch, length] (left padding), and each sequence's next position. */
+  mask?: Uint8Array;
+  nextPositions?: Int32Array;
   /** Encoder output and its mask (encoder-decoders). */
   memory?: { hidden: Tensor; mask?: Uint8Array };
 }

@@ -21,6 +21,7 @@ export interface LocalModel {
   generationConfig?: Record<string, unknown>;
   /** eos_token_id from generation_config.json or config.json, as a list. */
   eosTokenIds: number[];
+  padTokenId?: number;
 }
 
 export interface LoadOptions {
@@ -49,7 +50,9 @@ export async function loadLocal(dir: string, opts: LoadOptions = {}): Promise<Lo
     w.finish(name);
     const eos = checkpoint.generationConfig?.eos_token_id ?? checkpoint.config.eos_token_id;
     const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined || eos === null ? [] : [eos]).filter((x): x is number => typeof x === 'number');
-    return { architecture: name, config: built.config, backend, net: built.net, ops, checkpoint, generationConfig: checkpoint.generationConfig, eosTokenIds };
+    const pad = checkpoint.generationConfig?.pad_token_id ?? checkpoint.config.pad_token_id;
+    const padTokenId = typeof pad === 'number' ? pad : undefined;
+    return { architecture: name, config: built.config, backend, net: built.net, ops, checkpoint, generationConfig: checkpoint.generationConfig, eosTokenIds, padTokenId };
   } catch (e) {
     checkpoint.close();
     throw e;

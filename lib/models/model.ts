@@ -92,6 +92,7 @@ export class Model {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  private exited = false;
   private idle: (() => void) | undefined;
 
   /** @internal use loadModel() */
@@ -114,8 +115,13 @@ export class Model {
     worker.on('message', (r: Reply) => {
       if ('id' in r && r.id !== undefined) this.pending.get(r.id)?.onReply(r);
     });
-    worker.on('error', (e) => {
-      for (const p of this.pending.values()) p.onReply({ type: 'error', id: -1, error: { name: 'Error', message: `model worker failed: ${e.message}` } });
+    const fail = (why: string) => {
+      for (const p of [...this.pending.values()]) p.onReply({ type: 'error', id: -1, error: { name: 'Error', message: `model worker ${why}` } });
+    };
+    worker.on('error', (e) => fail(`failed: ${e.message}`));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      fail(`exited (code ${code})`);
     });
   }
 
@@ -164,15 +170,33 @@ export class Model {
 
   /** Streams generated token ids (greedy when temperature is 0 or absent). */
   generate(promptIds: Ids | number[] | Int32Array, options: ModelGenerateOptions = {}): AsyncIterable<number> {
-    return { [Symbol.asyncIterator]: () => this.stream(promptIds, options, false) as AsyncIterator<number> };
+    return {
+      [Symbol.asyncIterator]: () => {
+        const it = this.stream(() => [promptOf(promptIds)], options, false);
+        return {
+          next: async () => {
+            const r = await it.next();
+            return r.done ? r : { value: (r.value as (number | null)[])[0] as number, done: false };
+          },
+          return: () => it.return!() as Promise<IteratorResult<number>>,
+        };
+      },
+    };
   }
 
-  /** @internal generate with each step's logits (tests). */
-  generateWithLogits(promptIds: Ids | number[] | Int32Array, options: ModelGenerateOptions = {}): AsyncIterable<{ token: number; logits: Float32Array }> {
-    return { [Symbol.asyncIterator]: () => this.stream(promptIds, options, true) as AsyncIterator<{ token: number; logits: Float32Array }> };
+  /**
+   * Several prompts as one left-padded batch: each step yields the new token of every sequence,
+   * null once that sequence has stopped; the stream ends when all have.
+   */
+  generateBatch(prompts: (number[] | Int32Array)[], options: ModelGenerateOptions = {}): AsyncIterable<(number | null)[]> {
+    const list = () => {
+      if (!Array.isArray(prompts) || prompts.length === 0) throw new ShapeError('generateBatch: prompts must be a non-empty array of prompts');
+      return prompts.map(promptOf);
+    };
+    return { [Symbol.asyncIterator]: () => this.stream(list, options, false) as AsyncIterator<(number | null)[]> };
   }
 
-  private stream(promptIds: unknown, options: ModelGenerateOptions, withLogits: boolean): AsyncIterator<unknown> {
+  private stream(prompts: () => Int32Array[], options: ModelGenerateOptions, withLogits: boolean): AsyncIterator<unknown> {
     const { signal, ...rest } = options;
     const abort = new Int32Array(new SharedArrayBuffer(4));
     const queue: unknown[] = [];
@@ -185,12 +209,12 @@ export class Model {
     const start = () => {
       started = true;
       if (signal?.aborted) throw new AbortError('generate aborted before it started');
-      const prompt = promptOf(promptIds);
+      const list = prompts();
       id = this.nextId++;
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.send({ type: 'generate', id, prompt, options: rest as Record<string, unknown>, abort, withLogits }, {
+      this.send({ type: 'generate', id, prompts: list, options: rest as Record<string, unknown>, abort, withLogits }, {
         onReply: (r) => {
-          if (r.type === 'token') queue.push(withLogits ? { token: r.token, logits: r.logits } : r.token);
+          if (r.type === 'tokens') queue.push(withLogits ? { tokens: r.tokens, logits: r.logits } : r.tokens);
           else if (r.type === 'done' || r.type === 'error') {
             finished = true;
             if (r.type === 'error') failure = rebuildError(r.error);
@@ -227,6 +251,7 @@ export class Model {
     if (this.disposed) return;
     this.disposed = true;
     if (this.pending.size > 0) await new Promise<void>((r) => (this.idle = r));
+    if (this.exited) return;
     this.worker.ref();
     await new Promise<void>((resolve) => {
       const onMsg = (r: Reply) => {
@@ -236,6 +261,7 @@ export class Model {
         }
       };
       this.worker.on('message', onMsg);
+      this.worker.once('exit', () => resolve());
       this.worker.postMessage({ type: 'dispose' } satisfies Request);
     });
     await this.worker.terminate();

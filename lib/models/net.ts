@@ -38,10 +38,13 @@ export interface Net {
   readonly kind: 'encoder' | 'decoder' | 'encoder-decoder';
   readonly vocabSize: number;
   forward(inp: Inputs, run: Run): Outputs;
-  /** Prefill (decoders) or encode (encoder-decoders) one prompt [1, P]; logits of the next token. */
-  begin?(prompt: Tensor<Int32Array>, run: Run): { state: SequenceState; logits: Float32Array };
-  /** Feeds one token; logits of the next. */
-  next?(state: SequenceState, token: number, run: Run): Float32Array;
+  /**
+   * Prefill (decoders) or encode (encoder-decoders) prompts [batch, P], left padded where mask
+   * [batch, P] is 0; → the state and the next-token logits [batch · vocab].
+   */
+  begin?(prompt: Tensor<Int32Array>, mask: Uint8Array | undefined, run: Run): { state: SequenceState; logits: Float32Array };
+  /** Feeds one token per sequence [batch]; logits of the next [batch · vocab]. */
+  next?(state: SequenceState, tokens: Int32Array, run: Run): Float32Array;
   /** The token an encoder-decoder's decoder starts from. */
   readonly decoderStartTokenId?: number;
 }
@@ -124,20 +127,37 @@ export function decoderOnly(s: DecoderOnlySpec): Net {
       const x = pass(ids, ctxOf(run, positions, { selfMask: mask, causal: true }), hs);
       return { logits: s.head(x), lastHiddenState: x, ...(hs ? { hiddenStates: hs } : {}) };
     },
-    begin(prompt, run) {
+    begin(prompt, mask, run) {
       const state = newSequenceState(s.blocks.length);
       const [batch, seq] = prompt.dims;
-      const x = pass(prompt, ctxOf(run, arangePositions(batch, seq), { causal: true, state: state.layers }));
+      const useMask = s.ignoresMask ? undefined : mask;
+      const positions = useMask ? positionsFromMask(useMask, batch, seq) : arangePositions(batch, seq);
+      const x = pass(prompt, ctxOf(run, positions, { causal: true, state: state.layers, selfMask: useMask }));
       state.length = seq;
+      state.mask = useMask;
+      state.nextPositions = Int32Array.from({ length: batch }, (_, b) => positions.data[b * seq + seq - 1] + 1);
       return { state, logits: s.head(lastRow(x)).data };
     },
-    next(state, token, run) {
-      const ids = new Tensor(Int32Array.of(token), [1, 1]);
-      const x = pass(ids, ctxOf(run, arangePositions(1, 1, state.length), { causal: true, state: state.layers }));
+    next(state, tokens, run) {
+      const batch = tokens.length;
+      const positions = new Tensor(state.nextPositions!.slice(), [batch, 1]);
+      if (state.mask) state.mask = growMask(state.mask, batch, state.length);
+      const x = pass(new Tensor(tokens, [batch, 1]), ctxOf(run, positions, { causal: true, state: state.layers, selfMask: state.mask }));
       state.length += 1;
+      state.nextPositions!.forEach((_, b) => state.nextPositions![b]++);
       return s.head(x).data;
     },
   };
+}
+
+/** mask [batch, len] → [batch, len + 1] with the new column kept. */
+function growMask(mask: Uint8Array, batch: number, len: number): Uint8Array {
+  const out = new Uint8Array(batch * (len + 1));
+  for (let b = 0; b < batch; b++) {
+    out.set(mask.subarray(b * len, (b + 1) * len), b * (len + 1));
+    out[b * (len + 1) + len] = 1;
+  }
+  return out;
 }
 
 // ---- encoder-decoder ----------------------------------------------------------------------------
@@ -176,7 +196,7 @@ export function seq2seq(s: Seq2SeqSpec): Net {
   const encode = (ids: Tensor<Int32Array>, mask: Uint8Array | undefined, run: Run, hs?: F32[]) =>
     runStack(s.encoder, ids, ctxOf(run, arangePositions(ids.dims[0], ids.dims[1]), { selfMask: mask }), 0, hs);
   function decodeStep(state: SequenceState, ids: Tensor<Int32Array>, run: Run): F32 {
-    const ctx = ctxOf(run, arangePositions(1, ids.dims[1], state.length), { causal: true, state: state.layers, memory: state.memory });
+    const ctx = ctxOf(run, arangePositions(ids.dims[0], ids.dims[1], state.length), { causal: true, state: state.layers, memory: state.memory });
     const x = runStack(s.decoder, ids, ctx, state.length);
     state.length += ids.dims[1];
     return s.head(x);
@@ -203,14 +223,15 @@ export function seq2seq(s: Seq2SeqSpec): Net {
         ...(ehs ? { encoderHiddenStates: ehs } : {}),
       };
     },
-    begin(prompt, run) {
+    begin(prompt, mask, run) {
       const state = newSequenceState(s.decoder.blocks.length);
-      state.memory = { hidden: encode(prompt, undefined, run) };
-      const logits = decodeStep(state, new Tensor(Int32Array.of(s.decoderStartTokenId), [1, 1]), run);
+      state.memory = { hidden: encode(prompt, mask, run), mask };
+      const batch = prompt.dims[0];
+      const logits = decodeStep(state, new Tensor(new Int32Array(batch).fill(s.decoderStartTokenId), [batch, 1]), run);
       return { state, logits: logits.data };
     },
-    next(state, token, run) {
-      return decodeStep(state, new Tensor(Int32Array.of(token), [1, 1]), run).data;
+    next(state, tokens, run) {
+      return decodeStep(state, new Tensor(tokens, [tokens.length, 1]), run).data;
     },
   };
 }

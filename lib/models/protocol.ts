@@ -17,14 +17,14 @@ export interface ModelInfo {
 export type Request =
   | { type: 'load'; dir: string; backend?: BackendName; threads?: number }
   | { type: 'forward'; id: number; args: Record<string, unknown>; abort: Int32Array }
-  | { type: 'generate'; id: number; prompt: Int32Array; options: Record<string, unknown>; abort: Int32Array; withLogits: boolean }
+  | { type: 'generate'; id: number; prompts: Int32Array[]; options: Record<string, unknown>; abort: Int32Array; withLogits: boolean }
   | { type: 'dispose' };
 
 export type Reply =
   | { type: 'progress'; loaded: number; total: number }
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'result'; id: number; result: unknown }
-  | { type: 'token'; id: number; token: number; logits?: Float32Array }
+  | { type: 'tokens'; id: number; tokens: (number | null)[]; logits?: Float32Array }
   | { type: 'done'; id: number }
   | { type: 'error'; id?: number; error: SerializedError }
   | { type: 'disposed' };

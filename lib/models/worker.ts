@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 
 import { AbortError } from '../errors.js';
-import { generateTokens } from '../generation/generate.js';
+import { generateBatch } from '../generation/generate.js';
 import { type LocalModel, loadLocal, runForward } from './local.js';
 import type { Run } from './net.js';
 import { type Reply, type Request, serializeError } from './protocol.js';
@@ -81,8 +81,8 @@ async function handle(msg: Request): Promise<void> {
       try {
         const run = runOf(model!, msg.abort);
         run.checkAbort();
-        generateTokens(model!.net, msg.prompt, msg.options, model!, run, (token, logits) =>
-          post({ type: 'token', id: msg.id, token, ...(msg.withLogits ? { logits: logits.slice() } : {}) }),
+        generateBatch(model!.net, msg.prompts, msg.options, model!, run, (tokens, logits) =>
+          post({ type: 'tokens', id: msg.id, tokens, ...(msg.withLogits ? { logits: logits.slice() } : {}) }),
         );
         post({ type: 'done', id: msg.id });
       } catch (e) {

@@ -81,6 +81,19 @@ describe('bad inputs', () => {
     expect(run).toThrow(msg);
   });
 
+  it('generating past the learned positions is a ValueRangeError naming them', async () => {
+    const gpt2 = writeTinyCheckpoint(join(root, 'gpt2-positions'), 'GPT2LMHeadModel', { config: { n_positions: 8 } });
+    const m = await loadModel(gpt2, { backend: 'ts' });
+    try {
+      const run = async () => {
+        for await (const _ of m.generate([1, 2, 3, 4, 5], { maxNewTokens: 10, eosTokenId: null })) void _;
+      };
+      await expect(run()).rejects.toThrow(/transformer\.wpe\.weight: position 8 is outside the 8 learned positions/);
+    } finally {
+      await m.dispose();
+    }
+  });
+
   it('errors cross the worker boundary with their class', async () => {
     const m = await loadModel(dir, { backend: 'ts' });
     try {

@@ -2,7 +2,7 @@
 // tolerance), and cached generation equal to recomputing the whole sequence each step.
 import { describe, expect, it } from 'vitest';
 
-import { generateTokens } from '../../lib/generation/generate.js';
+import { generateBatch, generateTokens } from '../../lib/generation/generate.js';
 import { loadLocal, runForward } from '../../lib/models/local.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { compareArrays } from '../helpers/compare.js';
@@ -49,6 +49,44 @@ describe.each(backends)('generation on %s', (backend) => {
       const row = full.data.subarray((prompt.length - 1 + i) * vocab, (prompt.length + i) * vocab);
       expect(compareArrays(l, row, { atol: 1e-4, rtol: 1e-4, nmse: 1 }, `${arch} step ${i}`)).toBeUndefined();
     });
+  });
+
+  it.each(['gpt2', 'llama', 't5', 'bart'])('%s: a left-padded batch generates what each prompt generates alone', async (arch) => {
+    const m = await loadLocal(`${fixturesDir}/models/${arch}`, { backend });
+    const run = { ops: m.ops, checkAbort() {} };
+    const prompts = [[3, 17, 200, 5, 9, 44, 12], [8, 1], [61, 62, 63, 64]];
+    const o = { maxNewTokens: 6, eosTokenId: null };
+    const vocab = m.net.vocabSize;
+    const batched: { tokens: (number | null)[]; logits: Float32Array }[] = [];
+    generateBatch(m.net, prompts, o, m, run, (tokens, logits) => batched.push({ tokens, logits: logits.slice() }));
+    prompts.forEach((p, b) => {
+      const alone: number[] = [];
+      const logits: Float32Array[] = [];
+      generateTokens(m.net, Int32Array.from(p), o, m, run, (t, l) => {
+        alone.push(t);
+        logits.push(l.slice());
+      });
+      // Compare until a step whose top two logits are too close to call (random prompts carry no
+      // margin guarantee; after such a flip the sequences legitimately diverge).
+      for (let i = 0; i < alone.length; i++) {
+        const row = batched[i].logits.subarray(b * vocab, (b + 1) * vocab);
+        expect(compareArrays(row, logits[i], { atol: 1e-4, rtol: 1e-4, nmse: 1 }, `${arch} prompt ${b} step ${i}`)).toBeUndefined();
+        const sorted = Array.from(logits[i]).sort((x, y) => y - x);
+        if (sorted[0] - sorted[1] < 1e-3) break;
+        expect(batched[i].tokens[b]).toBe(alone[i]);
+      }
+    });
+  });
+
+  it('a stopped sequence yields null while the others go on', async () => {
+    const m = await loadLocal(`${fixturesDir}/models/llama`, { backend });
+    const run = { ops: m.ops, checkAbort() {} };
+    const first: number[] = [];
+    generateTokens(m.net, Int32Array.of(8, 1), { maxNewTokens: 4, eosTokenId: null }, m, run, (t) => first.push(t));
+    const steps: (number | null)[][] = [];
+    generateBatch(m.net, [[3, 17, 200], [8, 1]], { maxNewTokens: 4, eosTokenId: first[0] }, m, run, (t) => steps.push(t));
+    expect(steps.map((s) => s[1])).toEqual([first[0], null, null, null].slice(0, steps.length));
+    expect(steps.length).toBeGreaterThan(1);
   });
 
   it('t5: cached decoder steps equal recomputing the decoder over the whole prefix', async () => {

@@ -88,6 +88,23 @@ describe('Model lifecycle', () => {
     }
   });
 
+  it('generateBatch streams one step of every sequence at a time', async () => {
+    const m = await loadModel(dir, { backend: 'ts' });
+    try {
+      const alone = async (p: number[]) => {
+        const out: number[] = [];
+        for await (const t of m.generate(p, { maxNewTokens: 5, eosTokenId: null })) out.push(t);
+        return out;
+      };
+      const steps: (number | null)[][] = [];
+      for await (const s of m.generateBatch([[5, 6, 7, 8], [9]], { maxNewTokens: 5, eosTokenId: null })) steps.push(s);
+      expect(steps.map((s) => s[0])).toEqual(await alone([5, 6, 7, 8]));
+      expect(steps.map((s) => s[1])).toEqual(await alone([9]));
+    } finally {
+      await m.dispose();
+    }
+  });
+
   it('an aborted signal rejects a queued call; breaking out of the stream stops the worker', async () => {
     const m = await loadModel(dir, { backend: 'ts' });
     try {
@@ -135,6 +152,27 @@ describe('Model lifecycle', () => {
     await disposed;
     await expect(m.forward({ inputIds: [[1]] })).rejects.toThrow(DisposedError);
     await expect(m.generate([1])[Symbol.asyncIterator]().next()).rejects.toThrow(DisposedError);
+  });
+
+  it.skipIf(!nativeLoaded)('dispose during a native generation waits for it, then frees the mapped checkpoint', async () => {
+    const m = await loadModel(dir, { backend: 'native' });
+    const it_ = m.generate([1, 2, 3], { maxNewTokens: 30, eosTokenId: null })[Symbol.asyncIterator]();
+    const first = await it_.next();
+    expect(first.done).toBe(false);
+    await m.dispose();
+    let n = 1;
+    for (let r = await it_.next(); !r.done; r = await it_.next()) n++;
+    expect(n).toBe(30);
+    await expect(m.forward({ inputIds: [[1]] })).rejects.toThrow(DisposedError);
+  });
+
+  it('a worker that dies rejects its pending calls and dispose still resolves', async () => {
+    const m = await loadModel(dir, { backend: 'ts' });
+    const pending = m.forward({ inputIds: [[1, 2, 3]] });
+    await (m as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(pending).rejects.toThrow(/model worker exited/);
+    await m.dispose();
+    await expect(m.forward({ inputIds: [[1]] })).rejects.toThrow(DisposedError);
   });
 
   it('the event loop stays free while a model loads and generates', async () => {

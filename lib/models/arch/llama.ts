@@ -1,33 +1,15 @@
 // LlamaForCausalLM (transformers models/llama/modeling_llama.py; Touvron et al. 2023).
 // Glossary: hidden = d_model; kvHeads = grouped K/V heads (GQA); rope = rotary positions (Su et
 // al. 2021) in rotate_half order; RMSNorm weight multiplies (not 1 + w); SwiGLU MLP.
-import { CheckpointError } from '../../errors.js';
 import { attention } from '../layers/attention.js';
 import { preNorm } from '../layers/block.js';
 import { embedding } from '../layers/embedding.js';
 import { gatedMlp } from '../layers/mlp.js';
 import { rmsNorm } from '../layers/norm.js';
 import { activationOf } from '../layers/ops.js';
-import { type RopeScaling, scaledInvFreq } from '../layers/positions.js';
+import { ropeScalingOf, scaledInvFreq } from '../layers/positions.js';
 import { decoderOnly } from '../net.js';
 import type { Architecture } from './types.js';
-
-function ropeScalingOf(raw: unknown, where: string): RopeScaling | undefined {
-  if (raw === null || raw === undefined) return undefined;
-  const s = raw as Record<string, unknown>;
-  const type = s.rope_type ?? s.type;
-  if (type === 'default') return undefined;
-  if ((type !== 'linear' && type !== 'dynamic' && type !== 'llama3') || typeof s.factor !== 'number') {
-    throw new CheckpointError(`${where}: unsupported rope_scaling ${JSON.stringify(raw)} (linear, dynamic and llama3 are)`);
-  }
-  return {
-    type,
-    factor: s.factor,
-    lowFreqFactor: s.low_freq_factor as number | undefined,
-    highFreqFactor: s.high_freq_factor as number | undefined,
-    originalMaxPositionEmbeddings: s.original_max_position_embeddings as number | undefined,
-  };
-}
 
 export const llama: Architecture = {
   basePrefix: 'model.',

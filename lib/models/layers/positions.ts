@@ -1,5 +1,6 @@
 // Position schemes shared by architectures: RoPE inverse frequencies with HF's rope_scaling types,
 // positions from an attention mask, and T5's relative position buckets.
+import { CheckpointError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
 
 const f = Math.fround;
@@ -17,6 +18,24 @@ export interface RopeScaling {
   lowFreqFactor?: number;
   highFreqFactor?: number;
   originalMaxPositionEmbeddings?: number;
+}
+
+/** config.rope_scaling (HF: rope_type or the older type key) → RopeScaling; null/default → none. */
+export function ropeScalingOf(raw: unknown, where: string): RopeScaling | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const s = raw as Record<string, unknown>;
+  const type = s.rope_type ?? s.type;
+  if (type === 'default') return undefined;
+  if ((type !== 'linear' && type !== 'dynamic' && type !== 'llama3') || typeof s.factor !== 'number') {
+    throw new CheckpointError(`${where}: unsupported rope_scaling ${JSON.stringify(raw)} (linear, dynamic and llama3 are)`);
+  }
+  return {
+    type,
+    factor: s.factor,
+    lowFreqFactor: s.low_freq_factor as number | undefined,
+    highFreqFactor: s.high_freq_factor as number | undefined,
+    originalMaxPositionEmbeddings: s.original_max_position_embeddings as number | undefined,
+  };
 }
 
 /**
