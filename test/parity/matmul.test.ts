@@ -140,6 +140,9 @@ describe('linear: known values', () => {
         const y = kernels.linear({ x, weight, bias }, { backend });
         expect(y.dims).toEqual([2, 4]);
         expect(Array.from(y.data)).toEqual(want);
+        const v = kernels.linear({ x: { data: x.data.subarray(0, 3), dims: [3] }, weight, bias }, { backend });
+        expect(v.dims).toEqual([4]);
+        expect(Array.from(v.data)).toEqual(want.slice(0, 4));
       }
     }
   });

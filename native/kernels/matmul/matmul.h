@@ -7,9 +7,9 @@
 // with it to about 1e-6 relative to sum_k |x[r, k] * w[o, k]|.
 //
 // Two shapes of work, split over the pool by matmul_dispatch.cc:
-// - GEMV (rows <= kGemvMaxRows, decode): memory-bound; each W row is streamed once and dotted
-//   with every x row while it is in registers, several W rows at a time, f16/bf16 converted on
-//   the fly. Tiles are ranges of outputs.
+// - GEMV (rows <= kGemvMaxRows: decode, short prompts): memory-bound; each W row is streamed
+//   once and dotted with every x row while it is in registers, several W rows at a time,
+//   f16/bf16 converted on the fly. Tiles are ranges of outputs.
 // - GEMM (more rows, prefill): compute-bound; BLIS-style blocking. A tile of y (rows x outputs)
 //   packs kKc-deep panels of W (converted to f32 while packing) and of x into the caller's
 //   scratch, then runs a register-blocked micro-kernel over them.
@@ -32,7 +32,9 @@ struct LinearArgs {
   int64_t rows, in, out;
 };
 
-constexpr int64_t kGemvMaxRows = 4;
+// Up to this many rows the GEMV (no packing, W read once) also beats the GEMM: with 8 rows its
+// FMAs per weight load already keep the FMA units busy.
+constexpr int64_t kGemvMaxRows = 8;
 // GEMM blocking shared by every ISA: kMc is a multiple of each micro-kernel's row count (14, 6, 8)
 // and a GEMM tile spans at most kNcMax outputs.
 constexpr int64_t kKc = 256;

@@ -1,5 +1,5 @@
 // AVX2+FMA: GEMM micro-kernel 6 x 16 (12 ymm accumulators, two W vectors and one broadcast),
-// GEMV 4 W rows at a time with a scalar tail. f16 converts with F16C, bf16 by a 16-bit shift.
+// GEMV several W rows at a time with a scalar tail. f16 converts with F16C, bf16 by a 16-bit shift.
 #include "common/half.h"
 #include "common/simd_avx2.h"
 #include "kernels/matmul/matmul_gemm.h"
@@ -9,20 +9,24 @@ namespace {
 using namespace avx2;
 
 struct F32W {
+  static constexpr int kBytes = 4;
   static __m256 load(const void* w, int64_t i) { return _mm256_loadu_ps(static_cast<const float*>(w) + i); }
   static float at(const void* w, int64_t i) { return static_cast<const float*>(w)[i]; }
 };
 struct F16W {
+  static constexpr int kBytes = 2;
   static __m256 load(const void* w, int64_t i) { return load_f16(static_cast<const uint16_t*>(w) + i); }
   static float at(const void* w, int64_t i) { return f16_to_f32(static_cast<const uint16_t*>(w)[i]); }
 };
 struct Bf16W {
+  static constexpr int kBytes = 2;
   static __m256 load(const void* w, int64_t i) { return load_bf16(static_cast<const uint16_t*>(w) + i); }
   static float at(const void* w, int64_t i) { return bf16_to_f32(static_cast<const uint16_t*>(w)[i]); }
 };
 
 struct Kernel {
   static constexpr int MR = 6, NR = 16;
+  static constexpr bool kShortRows = false;
 
   static const float* row(const LinearArgs& a, int64_t o, int64_t k0, int64_t kc, float* buf) {
     const int64_t base = o * a.in + k0;
@@ -39,7 +43,7 @@ struct Kernel {
     pack_scalar(src, n, width, kc, dst);
   }
 
-  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
+  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc, int /*mr*/) {
     __m256 c0[MR], c1[MR];
     const __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
     const __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
@@ -77,7 +81,12 @@ void gemv_group(const LinearArgs& a, int64_t o) {
   int64_t k = 0;
   for (; k + 8 <= n; k += 8) {
     __m256 w[G];
-    for (int g = 0; g < G; ++g) w[g] = W::load(a.w, (o + g) * n + k);
+    for (int g = 0; g < G; ++g) {
+      // The same spot of the next group's rows: G short interleaved streams defeat the hardware
+      // prefetcher's ramp-up at every new group. (Prefetching past W's end is harmless.)
+      _mm_prefetch(static_cast<const char*>(a.w) + ((o + G + g) * n + k) * W::kBytes, _MM_HINT_T0);
+      w[g] = W::load(a.w, (o + g) * n + k);
+    }
     for (int r = 0; r < R; ++r) {
       const __m256 x = _mm256_loadu_ps(a.x + r * n + k);
       for (int g = 0; g < G; ++g) acc[r][g] = _mm256_fmadd_ps(x, w[g], acc[r][g]);
@@ -94,8 +103,9 @@ void gemv_group(const LinearArgs& a, int64_t o) {
 
 template <class W, int R>
 void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
+  constexpr int G = R <= 2 ? 4 : R <= 4 ? 2 : 1;  // R x G accumulators + G weight vectors + x within the 16 ymm
   int64_t o = o0;
-  for (; o + 4 <= o1; o += 4) gemv_group<W, R, 4>(a, o);
+  for (; o + G <= o1; o += G) gemv_group<W, R, G>(a, o);
   for (; o < o1; ++o) gemv_group<W, R, 1>(a, o);
 }
 
@@ -105,7 +115,11 @@ void gemv(const LinearArgs& a, int64_t o0, int64_t o1) {
     case 1: gemv_rows<W, 1>(a, o0, o1); break;
     case 2: gemv_rows<W, 2>(a, o0, o1); break;
     case 3: gemv_rows<W, 3>(a, o0, o1); break;
-    default: gemv_rows<W, 4>(a, o0, o1); break;
+    case 4: gemv_rows<W, 4>(a, o0, o1); break;
+    case 5: gemv_rows<W, 5>(a, o0, o1); break;
+    case 6: gemv_rows<W, 6>(a, o0, o1); break;
+    case 7: gemv_rows<W, 7>(a, o0, o1); break;
+    default: gemv_rows<W, 8>(a, o0, o1); break;
   }
 }
 

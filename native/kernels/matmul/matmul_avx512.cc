@@ -1,5 +1,5 @@
 // AVX-512: GEMM micro-kernel 14 x 32 (28 zmm accumulators, two W vectors and one broadcast),
-// GEMV 4 W rows at a time with masked tails. f16 converts with vcvtph2ps, bf16 by a 16-bit shift:
+// GEMV several W rows at a time with masked tails. f16 converts with vcvtph2ps, bf16 by a 16-bit shift:
 // both exact, so all three weight types share the f32 FMA path (no vdpbf16ps, which would need x
 // rounded to bf16).
 #include "common/simd_avx512.h"
@@ -14,14 +14,17 @@ namespace {
 using namespace avx512;
 
 struct F32W {
+  static constexpr int kBytes = 4;
   static __m512 load(const void* w, int64_t i) { return _mm512_loadu_ps(static_cast<const float*>(w) + i); }
   static __m512 load(const void* w, int64_t i, __mmask16 m) { return _mm512_maskz_loadu_ps(m, static_cast<const float*>(w) + i); }
 };
 struct F16W {
+  static constexpr int kBytes = 2;
   static __m512 load(const void* w, int64_t i) { return load_f16(static_cast<const uint16_t*>(w) + i); }
   static __m512 load(const void* w, int64_t i, __mmask16 m) { return maskz_load_f16(m, static_cast<const uint16_t*>(w) + i); }
 };
 struct Bf16W {
+  static constexpr int kBytes = 2;
   static __m512 load(const void* w, int64_t i) { return load_bf16(static_cast<const uint16_t*>(w) + i); }
   static __m512 load(const void* w, int64_t i, __mmask16 m) { return maskz_load_bf16(m, static_cast<const uint16_t*>(w) + i); }
 };
@@ -58,6 +61,7 @@ inline void transpose16(__m512 r[16]) {
 
 struct Kernel {
   static constexpr int MR = 14, NR = 32;
+  static constexpr bool kShortRows = true;
 
   static const float* row(const LinearArgs& a, int64_t o, int64_t k0, int64_t kc, float* buf) {
     const int64_t base = o * a.in + k0;
@@ -89,23 +93,46 @@ struct Kernel {
     }
   }
 
-  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
-    __m512 c0[MR], c1[MR];
+  // Short row blocks (prompts of a few tokens, the last rows of a prefill) get their own
+  // instantiation instead of FMAs on zero padding.
+  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc, int mr) {
+    switch (mr) {
+      case 1: return tile_m<1>(kc, ap, bp, c, ldc, bias, acc);
+      case 2: return tile_m<2>(kc, ap, bp, c, ldc, bias, acc);
+      case 3: return tile_m<3>(kc, ap, bp, c, ldc, bias, acc);
+      case 4: return tile_m<4>(kc, ap, bp, c, ldc, bias, acc);
+      case 5: return tile_m<5>(kc, ap, bp, c, ldc, bias, acc);
+      case 6: return tile_m<6>(kc, ap, bp, c, ldc, bias, acc);
+      case 7: return tile_m<7>(kc, ap, bp, c, ldc, bias, acc);
+      case 8: return tile_m<8>(kc, ap, bp, c, ldc, bias, acc);
+      case 9: return tile_m<9>(kc, ap, bp, c, ldc, bias, acc);
+      case 10: return tile_m<10>(kc, ap, bp, c, ldc, bias, acc);
+      case 11: return tile_m<11>(kc, ap, bp, c, ldc, bias, acc);
+      case 12: return tile_m<12>(kc, ap, bp, c, ldc, bias, acc);
+      case 13: return tile_m<13>(kc, ap, bp, c, ldc, bias, acc);
+      default: return tile_m<MR>(kc, ap, bp, c, ldc, bias, acc);
+    }
+  }
+
+  // Rows [0, M) of the MR-row packed block.
+  template <int M>
+  static void tile_m(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
+    __m512 c0[M], c1[M];
     const __m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
     const __m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
-    for (int r = 0; r < MR; ++r) {
+    for (int r = 0; r < M; ++r) {
       c0[r] = b0;
       c1[r] = b1;
     }
     for (int64_t k = 0; k < kc; ++k, ap += MR, bp += NR) {
       const __m512 w0 = _mm512_load_ps(bp), w1 = _mm512_load_ps(bp + 16);
-      for (int r = 0; r < MR; ++r) {
+      for (int r = 0; r < M; ++r) {
         const __m512 x = _mm512_set1_ps(ap[r]);
         c0[r] = _mm512_fmadd_ps(x, w0, c0[r]);
         c1[r] = _mm512_fmadd_ps(x, w1, c1[r]);
       }
     }
-    for (int r = 0; r < MR; ++r) {
+    for (int r = 0; r < M; ++r) {
       float* cr = c + r * ldc;
       if (acc) {
         c0[r] = _mm512_add_ps(c0[r], _mm512_loadu_ps(cr));
@@ -127,7 +154,12 @@ void gemv_group(const LinearArgs& a, int64_t o) {
   int64_t k = 0;
   for (; k + 16 <= n; k += 16) {
     __m512 w[G];
-    for (int g = 0; g < G; ++g) w[g] = W::load(a.w, (o + g) * n + k);
+    for (int g = 0; g < G; ++g) {
+      // The same spot of the next group's rows: G short interleaved streams defeat the hardware
+      // prefetcher's ramp-up at every new group. (Prefetching past W's end is harmless.)
+      _mm_prefetch(static_cast<const char*>(a.w) + ((o + G + g) * n + k) * W::kBytes, _MM_HINT_T0);
+      w[g] = W::load(a.w, (o + g) * n + k);
+    }
     for (int r = 0; r < R; ++r) {
       const __m512 x = _mm512_loadu_ps(a.x + r * n + k);
       for (int g = 0; g < G; ++g) acc[r][g] = _mm512_fmadd_ps(x, w[g], acc[r][g]);
@@ -148,8 +180,9 @@ void gemv_group(const LinearArgs& a, int64_t o) {
 
 template <class W, int R>
 void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
+  constexpr int G = R <= 4 ? 4 : 3;  // R x G accumulators + G weight vectors + x within the 32 zmm
   int64_t o = o0;
-  for (; o + 4 <= o1; o += 4) gemv_group<W, R, 4>(a, o);
+  for (; o + G <= o1; o += G) gemv_group<W, R, G>(a, o);
   for (; o < o1; ++o) gemv_group<W, R, 1>(a, o);
 }
 
@@ -159,7 +192,11 @@ void gemv(const LinearArgs& a, int64_t o0, int64_t o1) {
     case 1: gemv_rows<W, 1>(a, o0, o1); break;
     case 2: gemv_rows<W, 2>(a, o0, o1); break;
     case 3: gemv_rows<W, 3>(a, o0, o1); break;
-    default: gemv_rows<W, 4>(a, o0, o1); break;
+    case 4: gemv_rows<W, 4>(a, o0, o1); break;
+    case 5: gemv_rows<W, 5>(a, o0, o1); break;
+    case 6: gemv_rows<W, 6>(a, o0, o1); break;
+    case 7: gemv_rows<W, 7>(a, o0, o1); break;
+    default: gemv_rows<W, 8>(a, o0, o1); break;
   }
 }
 

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 
@@ -11,19 +12,21 @@ namespace attnscan {
 namespace {
 
 struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
+  void operator()(void* p) const { std::free(p); }
 };
 
 // Each thread keeps its GEMM scratch (about 1.3 MB) for its lifetime: pool threads live as long
 // as the addon, and a fresh allocation per call would page-fault the whole buffer every time.
+// Aligned by hand (64 bytes, for the packed panels' aligned loads): plain malloc is portable.
 float* thread_scratch() {
-  thread_local std::unique_ptr<float, FreeDeleter> buf;
-  if (!buf) {
-    void* p = nullptr;
-    if (posix_memalign(&p, 64, sizeof(float) * size_t(kGemmScratchFloats)) != 0) return nullptr;
-    buf.reset(static_cast<float*>(p));
+  thread_local std::unique_ptr<void, FreeDeleter> raw;
+  thread_local float* aligned = nullptr;
+  if (!aligned) {
+    raw.reset(std::malloc(sizeof(float) * size_t(kGemmScratchFloats) + 64));
+    if (!raw) return nullptr;
+    aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(raw.get()) + 63) & ~uintptr_t(63));
   }
-  return buf.get();
+  return aligned;
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }

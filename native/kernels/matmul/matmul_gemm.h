@@ -5,9 +5,10 @@
 //                             else converted into buf)
 //   pack(src, n, width, kc, dst)
 //                             dst[k * width + i] = src[i][k] (i < n), zero-padded to width
-//   tile(kc, ap, bp, c, ldc, bias, acc)
+//   tile(kc, ap, bp, c, ldc, bias, acc, mr)
 //                             c[MR, NR] (row stride ldc) = (acc ? c : bias or 0) + ap · bp, with
-//                             ap = x block packed k-major [kc][MR], bp = W panel packed [kc][NR]
+//                             ap = x block packed k-major [kc][MR], bp = W panel packed [kc][NR];
+//                             a kernel with kShortRows computes and writes only the first mr rows
 // Loop order (BLIS): for each kKc slice of `in`, pack the tile's W panel once, then for each kMc
 // block of rows pack x, and sweep NR-wide column panels (kept in L1) over MR-row blocks.
 #pragma once
@@ -76,14 +77,14 @@ void gemm_tile(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t 
         for (int64_t i = 0; i < mc; i += K::MR) {
           const int mr = int(std::min<int64_t>(K::MR, mc - i));
           float* c = a.y + (i0 + i) * a.out + o0 + j;
-          if (mr == K::MR && nr == K::NR) {
-            K::tile(kc, ap + i * kc, bp + j * kc, c, a.out, bias, acc);
+          if (nr == K::NR && (mr == K::MR || K::kShortRows)) {
+            K::tile(kc, ap + i * kc, bp + j * kc, c, a.out, bias, acc, mr);
             continue;
           }
           // Edge tile: run the full-size kernel on a local copy, keep the valid part.
           for (int r = 0; r < K::MR; ++r)
             for (int q = 0; q < K::NR; ++q) edge[r * K::NR + q] = acc && r < mr && q < nr ? c[r * a.out + q] : 0.0f;
-          K::tile(kc, ap + i * kc, bp + j * kc, edge, K::NR, bias, acc);
+          K::tile(kc, ap + i * kc, bp + j * kc, edge, K::NR, bias, acc, mr);
           for (int r = 0; r < mr; ++r)
             for (int q = 0; q < nr; ++q) c[r * a.out + q] = edge[r * K::NR + q];
         }

@@ -1,5 +1,5 @@
 // NEON: GEMM micro-kernel 8 x 8 (16 q accumulators, two W vectors, scalar-by-vector FMAs),
-// GEMV 4 W rows at a time with a scalar tail. f16 converts with vcvt_f32_f16, bf16 by a shift.
+// GEMV several W rows at a time with a scalar tail. f16 converts with vcvt_f32_f16, bf16 by a shift.
 #include "common/half.h"
 #include "common/simd_neon.h"
 #include "kernels/matmul/matmul_gemm.h"
@@ -23,6 +23,7 @@ struct Bf16W {
 
 struct Kernel {
   static constexpr int MR = 8, NR = 8;
+  static constexpr bool kShortRows = false;
 
   static const float* row(const LinearArgs& a, int64_t o, int64_t k0, int64_t kc, float* buf) {
     const int64_t base = o * a.in + k0;
@@ -39,7 +40,7 @@ struct Kernel {
     pack_scalar(src, n, width, kc, dst);
   }
 
-  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
+  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc, int /*mr*/) {
     float32x4_t c0[MR], c1[MR];
     const float32x4_t b0 = bias ? vld1q_f32(bias) : vdupq_n_f32(0.0f);
     const float32x4_t b1 = bias ? vld1q_f32(bias + 4) : vdupq_n_f32(0.0f);
@@ -93,8 +94,9 @@ void gemv_group(const LinearArgs& a, int64_t o) {
 
 template <class W, int R>
 void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
+  constexpr int G = R <= 4 ? 4 : 3;  // R x G accumulators + G weight vectors + x within the 32 q registers
   int64_t o = o0;
-  for (; o + 4 <= o1; o += 4) gemv_group<W, R, 4>(a, o);
+  for (; o + G <= o1; o += G) gemv_group<W, R, G>(a, o);
   for (; o < o1; ++o) gemv_group<W, R, 1>(a, o);
 }
 
@@ -104,7 +106,11 @@ void gemv(const LinearArgs& a, int64_t o0, int64_t o1) {
     case 1: gemv_rows<W, 1>(a, o0, o1); break;
     case 2: gemv_rows<W, 2>(a, o0, o1); break;
     case 3: gemv_rows<W, 3>(a, o0, o1); break;
-    default: gemv_rows<W, 4>(a, o0, o1); break;
+    case 4: gemv_rows<W, 4>(a, o0, o1); break;
+    case 5: gemv_rows<W, 5>(a, o0, o1); break;
+    case 6: gemv_rows<W, 6>(a, o0, o1); break;
+    case 7: gemv_rows<W, 7>(a, o0, o1); break;
+    default: gemv_rows<W, 8>(a, o0, o1); break;
   }
 }
 
