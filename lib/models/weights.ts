@@ -23,6 +23,8 @@ export class Weights {
   private readonly used = new Set<string>();
   private readonly missing: string[] = [];
   private readonly misShaped: string[] = [];
+  /** Every tensor asked for, as the checkpoint should store it (tests build tiny checkpoints from this). */
+  readonly requested: { name: string; dims: number[] }[] = [];
 
   constructor(
     private readonly ckpt: Pick<Checkpoint, 'has' | 'get' | 'names' | 'dir'>,
@@ -45,6 +47,7 @@ export class Weights {
 
   /** The tensor `name` with dims `dims`; records the problem and returns a placeholder if absent or mis-shaped. */
   get(name: string, dims: number[]): W {
+    this.requested.push({ name, dims });
     const stored = this.resolve(name);
     if (stored === undefined) {
       this.missing.push(`${name} ${fmt(dims)}`);

@@ -110,6 +110,23 @@ describe('half conversions (TS)', () => {
   });
 });
 
+describe.runIf(nativeLoaded)('half conversions (native, every ISA)', () => {
+  restoreBestIsaAfterAll();
+  // x = 1 with in = 1 makes y the decoded weights: every f16 / bf16 bit pattern (subnormals, inf,
+  // NaN) through each ISA's SIMD conversion, on the GEMV path (1 row) and the GEMM packing (5 rows).
+  const bits = new Uint16Array(65536).map((_, i) => i);
+  for (const isa of isas) {
+    for (const dtype of ['f16', 'bf16'] as const) {
+      it.each([1, 5])(`${isa} ${dtype} rows %i`, (rows) => {
+        const x = new Tensor(new Float32Array(rows).fill(1), [rows, 1]);
+        const want = Float32Array.from(bits, dtype === 'f16' ? f16ToF32 : bf16ToF32);
+        const y = withIsa(isa, () => kernels.linear({ x, weight: { data: bits, dims: [65536, 1], dtype } }, { backend: 'native' }));
+        for (let r = 0; r < rows; r++) expectClose(y.data.subarray(r * 65536, (r + 1) * 65536), want, { atol: 0, rtol: 0 }, `${isa}/${dtype}/row${r}`);
+      });
+    }
+  }
+});
+
 describe('linear: known values', () => {
   it('computes a tiny product exactly on every backend', () => {
     const x = new Tensor(new Float32Array([1, 2, 3, -1, 0, 0.5]), [2, 3]);

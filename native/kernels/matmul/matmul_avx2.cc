@@ -35,6 +35,10 @@ struct Kernel {
     return buf;
   }
 
+  static void pack(const float* const* src, int n, int width, int64_t kc, float* dst) {
+    pack_scalar(src, n, width, kc, dst);
+  }
+
   static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
     __m256 c0[MR], c1[MR];
     const __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();

@@ -26,6 +26,36 @@ struct Bf16W {
   static __m512 load(const void* w, int64_t i, __mmask16 m) { return maskz_load_bf16(m, static_cast<const uint16_t*>(w) + i); }
 };
 
+// In-register transpose: on entry r[i] holds row i (16 values), on exit r[j] holds column j.
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // r[4i + j], 128-bit lane l: rows 4i..4i+3 of column 4l + j.
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 1]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
+  }
+  for (int j = 0; j < 4; ++j) {
+    t[j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
+    t[4 + j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xdd);
+    t[8 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
+    t[12 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xdd);
+  }
+  for (int j = 0; j < 4; ++j) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+    r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
+    r[4 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0xdd);
+  }
+}
+
 struct Kernel {
   static constexpr int MR = 14, NR = 32;
 
@@ -41,6 +71,22 @@ struct Kernel {
       _mm512_mask_storeu_ps(buf + k, m, f16 ? maskz_load_f16(m, src + k) : maskz_load_bf16(m, src + k));
     }
     return buf;
+  }
+
+  // Packing with 16 x 16 transposes (the scalar element-by-element copy cost ~15% of a GEMM).
+  static void pack(const float* const* src, int n, int width, int64_t kc, float* dst) {
+    for (int h = 0; h < width; h += 16) {
+      const int rows = std::max(0, std::min(16, n - h));
+      const __mmask16 store = tail_mask(width - h);
+      for (int64_t k = 0; k < kc; k += 16) {
+        const int kn = int(std::min<int64_t>(16, kc - k));
+        const __mmask16 load = tail_mask(kn);
+        __m512 r[16];
+        for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_maskz_loadu_ps(load, src[h + i] + k) : _mm512_setzero_ps();
+        transpose16(r);
+        for (int j = 0; j < kn; ++j) _mm512_mask_storeu_ps(dst + (k + j) * width + h, store, r[j]);
+      }
+    }
   }
 
   static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {

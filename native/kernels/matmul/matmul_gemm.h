@@ -3,6 +3,8 @@
 //   MR, NR                    register block: MR rows of x by NR outputs
 //   row(a, o, k0, kc, buf)    kc weights of W row o from k0 as f32 (a pointer into W for f32,
 //                             else converted into buf)
+//   pack(src, n, width, kc, dst)
+//                             dst[k * width + i] = src[i][k] (i < n), zero-padded to width
 //   tile(kc, ap, bp, c, ldc, bias, acc)
 //                             c[MR, NR] (row stride ldc) = (acc ? c : bias or 0) + ap · bp, with
 //                             ap = x block packed k-major [kc][MR], bp = W panel packed [kc][NR]
@@ -17,31 +19,34 @@
 namespace attnscan {
 namespace {
 
-template <class K>
-void pack_w(const LinearArgs& a, int64_t o0, int64_t nc, int64_t k0, int64_t kc, float* bp, float* rowbuf) {
-  const float* src[K::NR];
-  for (int64_t j = 0; j < nc; j += K::NR) {
-    const int nr = int(std::min<int64_t>(K::NR, nc - j));
-    for (int c = 0; c < nr; ++c) src[c] = K::row(a, o0 + j + c, k0, kc, rowbuf + c * kc);
-    float* dst = bp + j * kc;
-    for (int64_t k = 0; k < kc; ++k, dst += K::NR) {
-      for (int c = 0; c < nr; ++c) dst[c] = src[c][k];
-      for (int c = nr; c < K::NR; ++c) dst[c] = 0.0f;
-    }
+// dst[k * width + i] = src[i][k] for i < n, 0 for n <= i < width: the plain packing, which the
+// AVX-512 kernel replaces with 16 x 16 register transposes.
+inline void pack_scalar(const float* const* src, int n, int width, int64_t kc, float* dst) {
+  for (int64_t k = 0; k < kc; ++k, dst += width) {
+    for (int i = 0; i < n; ++i) dst[i] = src[i][k];
+    for (int i = n; i < width; ++i) dst[i] = 0.0f;
   }
 }
 
+// W panel [nc outputs from o0][kc from k0] -> per NR outputs, [kc][NR].
+template <class K>
+void pack_w(const LinearArgs& a, int64_t o0, int64_t nc, int64_t k0, int64_t kc, float* bp, float* rowbuf) {
+  const float* src[32];
+  for (int64_t j = 0; j < nc; j += K::NR) {
+    const int nr = int(std::min<int64_t>(K::NR, nc - j));
+    for (int c = 0; c < nr; ++c) src[c] = K::row(a, o0 + j + c, k0, kc, rowbuf + c * kc);
+    K::pack(src, nr, K::NR, kc, bp + j * kc);
+  }
+}
+
+// x block [mc rows from i0][kc from k0] -> per MR rows, [kc][MR].
 template <class K>
 void pack_x(const LinearArgs& a, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* ap) {
+  const float* src[32];
   for (int64_t i = 0; i < mc; i += K::MR) {
     const int mr = int(std::min<int64_t>(K::MR, mc - i));
-    float* dst = ap + i * kc;
-    for (int r = 0; r < mr; ++r) {
-      const float* x = a.x + (i0 + i + r) * a.in + k0;
-      for (int64_t k = 0; k < kc; ++k) dst[k * K::MR + r] = x[k];
-    }
-    for (int r = mr; r < K::MR; ++r)
-      for (int64_t k = 0; k < kc; ++k) dst[k * K::MR + r] = 0.0f;
+    for (int r = 0; r < mr; ++r) src[r] = a.x + (i0 + i + r) * a.in + k0;
+    K::pack(src, mr, K::MR, kc, ap + i * kc);
   }
 }
 

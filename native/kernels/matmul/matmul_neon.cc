@@ -35,6 +35,10 @@ struct Kernel {
     return buf;
   }
 
+  static void pack(const float* const* src, int n, int width, int64_t kc, float* dst) {
+    pack_scalar(src, n, width, kc, dst);
+  }
+
   static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, const float* bias, bool acc) {
     float32x4_t c0[MR], c1[MR];
     const float32x4_t b0 = bias ? vld1q_f32(bias) : vdupq_n_f32(0.0f);
