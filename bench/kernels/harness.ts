@@ -132,11 +132,16 @@ export function measure(call: (args: unknown) => void, args: unknown[], policy: 
   return { medianS: median(times), bestS: best, runs, callsPerRun, ...(note ? { note } : {}) };
 }
 
-/** Runs one case on one driver; forced ISAs are restored to the best by the caller. */
+/** Runs one case on one driver; a forced ISA is put back to the best one after. */
 export function runDriver(c: BenchCase, d: Driver, args: unknown[], policy: TimingPolicy): Timing {
   const fn = kernelFn(c.kernel);
   if (!fn) throw new Error(`kernels.${c.kernel} is not available`);
+  const isas = listIsas();
   if (d.backend === 'native') forceIsa(d.isa);
-  const opts = { backend: d.backend };
-  return measure((a) => fn(a, opts), args, policy);
+  try {
+    const opts = { backend: d.backend };
+    return measure((a) => fn(a, opts), args, policy);
+  } finally {
+    if (d.backend === 'native') forceIsa(isas[isas.length - 1]);
+  }
 }
