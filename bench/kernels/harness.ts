@@ -4,6 +4,7 @@
 // its time budget — never extrapolated from a smaller repetition count).
 import { kernels } from '../../lib/index.js';
 import { forceIsa, listIsas } from '../../lib/backend/select.js';
+import { median, now } from '../lib/util.js';
 
 /** What bounds a kernel at this shape: its fraction of peak is against the FMA or memory probe. */
 export type Bound = 'compute' | 'memory' | 'none';
@@ -79,16 +80,6 @@ type AnyKernel = (args: unknown, opts?: { backend?: 'native' | 'ts' }) => unknow
 export function kernelFn(name: string): AnyKernel | undefined {
   const fn = (kernels as unknown as Record<string, unknown>)[name];
   return typeof fn === 'function' ? (fn as AnyKernel) : undefined;
-}
-
-function now(): number {
-  return Number(process.hrtime.bigint()) / 1e9;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

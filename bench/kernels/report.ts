@@ -1,5 +1,6 @@
 // Benchmark rows: derived rates (from shape arithmetic), the fixed-width table and the JSON file.
 import type { BenchCase, Driver, Timing } from './harness.js';
+import { fmtNum, fmtTime, plural } from '../lib/util.js';
 import type { TargetResult } from './targets.js';
 
 export interface Peaks {
@@ -80,23 +81,7 @@ export function addSpeedups(rows: Row[]): void {
   }
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function fmtTime(ms: number | undefined): string {
-  if (ms === undefined) return '';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 1) return `${ms.toFixed(2)} ms`;
-  return `${(ms * 1000).toFixed(1)} us`;
-}
-
-function fmtNum(x: number | undefined, digits = 1): string {
-  if (x === undefined) return '';
-  if (x >= 1e9) return `${(x / 1e9).toFixed(2)}G`;
-  if (x >= 1e6) return `${(x / 1e6).toFixed(1)}M`;
-  return x.toFixed(digits);
-}
+export { plural } from '../lib/util.js';
 
 const columns: [string, number, (r: Row) => string][] = [
   ['kernel', 13, (r) => r.kernel],
