@@ -1,0 +1,108 @@
+// One benchmark configuration in its own process (spawned by run.ts), so peak RSS and thread
+// pools of different configurations never mix. Loads the checkpoint as a user would (loadModel),
+// runs the workloads the plan names, and prints one line `RESULT <json>` on stdout.
+import { readFileSync } from 'node:fs';
+
+import { loadModel, type Model } from '../../lib/index.js';
+import { now } from '../lib/util.js';
+
+export interface MeasurePlan {
+  dir: string;
+  kind: 'llama' | 'mamba' | 'bert';
+  backend: 'native' | 'ts';
+  threads?: number;
+  /** Causal LMs: prompt length for prefill, then decode tokens after it (greedy, KV cache / state). */
+  prefillTokens?: number;
+  decodeTokens?: number;
+  /** Mamba: decode `decodeTokens` after prompts of these lengths (constant work per token). */
+  decodePositions?: number[];
+  /** BERT: batch x seq, repeated `repeats` times (median). */
+  batch?: number;
+  seq?: number;
+  repeats?: number;
+}
+
+export interface MeasureResult {
+  loadS: number;
+  rssAfterLoadMiB: number;
+  peakRssMiB: number;
+  prefill?: { tokens: number; seconds: number; tokensPerS: number };
+  decode?: { position: number; tokens: number; seconds: number; tokensPerS: number }[];
+  encoder?: { batch: number; seq: number; repeats: number; medianS: number; sequencesPerS: number };
+}
+
+function statusMiB(key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
+}
+
+function prompt(n: number, vocab: number): number[] {
+  // Ids away from the specials (0..2), deterministic.
+  return Array.from({ length: n }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
+}
+
+/** Times the first token (prefill + one step) and the rest (decode) of one greedy generate call. */
+async function generateTimed(model: Model, promptLen: number, decode: number): Promise<{ firstS: number; restS: number; count: number }> {
+  const t0 = now();
+  let first = 0;
+  let count = 0;
+  for await (const _tok of model.generate(prompt(promptLen, model.vocabSize), { maxNewTokens: decode + 1, eosTokenId: null })) {
+    if (count === 0) first = now();
+    count++;
+  }
+  return { firstS: first - t0, restS: now() - first, count: count - 1 };
+}
+
+export async function measure(plan: MeasurePlan): Promise<MeasureResult> {
+  const t0 = now();
+  const model = await loadModel(plan.dir, { backend: plan.backend, ...(plan.threads ? { threads: plan.threads } : {}) });
+  const out: MeasureResult = { loadS: now() - t0, rssAfterLoadMiB: statusMiB('VmRSS'), peakRssMiB: 0 };
+  try {
+    if (plan.kind === 'bert') {
+      const batch = plan.batch ?? 8;
+      const seq = plan.seq ?? 128;
+      const data = new Int32Array(batch * seq);
+      for (let i = 0; i < data.length; i++) data[i] = 3 + ((i * 7919) % (model.vocabSize - 3));
+      const inputs = { inputIds: { data, dims: [batch, seq] }, attentionMask: { data: new Uint8Array(batch * seq).fill(1), dims: [batch, seq] } };
+      await model.forward({ inputIds: { data: data.subarray(0, seq), dims: [1, seq] } });
+      const times: number[] = [];
+      for (let r = 0; r < (plan.repeats ?? 3); r++) {
+        const s = now();
+        await model.forward(inputs);
+        times.push(now() - s);
+      }
+      times.sort((a, b) => a - b);
+      const medianS = times[times.length >> 1];
+      out.encoder = { batch, seq, repeats: times.length, medianS, sequencesPerS: batch / medianS };
+    } else {
+      // Warm-up: worker JIT, thread pool, first-touch of the weights.
+      await generateTimed(model, 4, 1);
+      const decode = plan.decodeTokens ?? 128;
+      out.decode = [];
+      if (plan.prefillTokens) {
+        const r = await generateTimed(model, plan.prefillTokens, plan.kind === 'llama' ? decode : 0);
+        out.prefill = { tokens: plan.prefillTokens, seconds: r.firstS, tokensPerS: plan.prefillTokens / r.firstS };
+        if (r.count > 0) out.decode.push({ position: plan.prefillTokens, tokens: r.count, seconds: r.restS, tokensPerS: r.count / r.restS });
+      }
+      for (const pos of plan.decodePositions ?? []) {
+        const r = await generateTimed(model, pos, decode);
+        out.decode.push({ position: pos, tokens: r.count, seconds: r.restS, tokensPerS: r.count / r.restS });
+      }
+    }
+  } finally {
+    await model.dispose();
+  }
+  out.peakRssMiB = statusMiB('VmHWM');
+  return out;
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
+if (isMain && process.argv[2]) {
+  measure(JSON.parse(process.argv[2]) as MeasurePlan).then(
+    (r) => console.log(`RESULT ${JSON.stringify(r)}`),
+    (e: unknown) => {
+      console.log(`ERROR ${JSON.stringify(e instanceof Error ? e.message : String(e))}`);
+      process.exitCode = 1;
+    },
+  );
+}
