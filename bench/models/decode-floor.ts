@@ -1,0 +1,57 @@
+// Evidence for the decode roofline gap: times only the GEMVs of one LLaMA decode step (every
+// layer's q/k/v/o, gate/up/down and the LM head, f16 weights at the benchmark's shapes, each
+// streamed from memory once, in model order) with kernels.linear called directly on this thread.
+// The model's measured per-token time minus this figure is what the rest of the step costs
+// (attention over the cache, norms, RoPE, per-op JS dispatch, the worker's per-token message).
+// npx tsx bench/models/decode-floor.ts [tokens=16] [threads]
+import { kernels, setThreads } from '../../lib/index.js';
+import { f32ToF16 } from '../../lib/kernels/half.js';
+import { median, now } from '../lib/util.js';
+import { llamaConfig } from './checkpoints.js';
+
+const c = llamaConfig;
+const h = c.hidden_size;
+const kv = (h / c.num_attention_heads) * c.num_key_value_heads;
+const shapes: [number, number][] = [];
+for (let l = 0; l < c.num_hidden_layers; l++) shapes.push([h, h], [kv, h], [kv, h], [h, h], [c.intermediate_size, h], [c.intermediate_size, h], [h, c.intermediate_size]);
+shapes.push([c.vocab_size, h]);
+
+const weights = shapes.map(([n, k], i) => {
+  const data = new Uint16Array(n * k);
+  let s = i + 1;
+  for (let j = 0; j < data.length; j++) data[j] = f32ToF16(((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04);
+  return { data, dims: [n, k], dtype: 'f16' as const };
+});
+const bytes = weights.reduce((a, w) => a + w.data.byteLength, 0);
+const xs = new Map<number, Float32Array>([[h, new Float32Array(h).fill(0.1)], [c.intermediate_size, new Float32Array(c.intermediate_size).fill(0.1)]]);
+
+const tokens = Number(process.argv[2] ?? 16);
+if (process.argv[3]) setThreads(Number(process.argv[3]));
+const times: number[] = [];
+const per = new Float64Array(weights.length);
+for (let t = 0; t <= tokens; t++) {
+  const t0 = now();
+  weights.forEach((w, i) => {
+    const s = now();
+    kernels.linear({ x: { data: xs.get(w.dims[1])!, dims: [1, w.dims[1]] }, weight: w });
+    if (t > 0) per[i] += now() - s;
+  });
+  if (t > 0) times.push(now() - t0);
+}
+const m = median(times);
+const lm = per[per.length - 1] / tokens;
+console.log(`GEMVs of one decode step: ${(bytes / 2 ** 20).toFixed(0)} MiB f16, median ${(m * 1e3).toFixed(1)} ms/token ` +
+  `(${(bytes / m / 1e9).toFixed(1)} GB/s, ${(1 / m).toFixed(1)} tok/s); LM head ${(lm * 1e3).toFixed(1)} ms; ` +
+  `${weights.length} calls, mean ${((m / weights.length) * 1e6).toFixed(0)} us/call`);
+const byShape = new Map<string, { s: number; n: number; bytes: number }>();
+weights.forEach((w, i) => {
+  const key = `${w.dims[0]}x${w.dims[1]}`;
+  const e = byShape.get(key) ?? { s: 0, n: 0, bytes: w.data.byteLength };
+  e.s += per[i] / tokens;
+  e.n++;
+  byShape.set(key, e);
+});
+for (const [key, e] of byShape) {
+  const call = e.s / e.n;
+  console.log(`  [${key}] x${e.n}/token: ${(call * 1e6).toFixed(0)} us/call, ${(e.bytes / call / 1e9).toFixed(1)} GB/s, ${((100 * e.s) / m).toFixed(0)}% of the step`);
+}
