@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A first run on a fresh machine: which backend loaded (and why not, if not), the SIMD paths this
-// CPU offers, and the kernels timed on every path against the TypeScript twin. Runs the built
-// package (dist/, made by `npm ci` through the prepare script). Until the embedded default models
-// land, this is the main job the README's first command runs.
+// CPU offers, and each kernel at a model-like shape timed on every path against its TypeScript
+// twin. Runs the built package (dist/, made by `npm ci` through the prepare script). Until the
+// embedded default models land, this is the main job the README's first command runs.
 import { backendInfo, forceIsa, kernels, listIsas, Tensor } from '../dist/esm/index.js';
 
 const info = backendInfo();
@@ -10,41 +10,65 @@ console.log('backendInfo():', info);
 const isas = listIsas();
 console.log('native ISAs  :', isas.length ? isas.join(', ') : '(none: native backend not loaded)');
 
-const n = 1 << 20;
-const x = new Float32Array(n);
-for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.37) * 6;
-const input = new Tensor(x, [n]);
-
-function time(fn) {
-  fn();
-  const runs = [];
-  for (let r = 0; r < 5; r++) {
-    const t = process.hrtime.bigint();
-    fn();
-    runs.push(Number(process.hrtime.bigint() - t) / 1e6);
+let seed = 1;
+function rand(n, scale = 1) {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    a[i] = ((seed >>> 8) / (1 << 24) - 0.5) * 2 * scale;
   }
-  return runs.sort((a, b) => a - b)[2];
+  return a;
+}
+const t = (dims, scale) => new Tensor(rand(dims.reduce((a, b) => a * b, 1), scale), dims);
+
+function time(fn, runs) {
+  fn();
+  const ms = [];
+  for (let r = 0; r < runs; r++) {
+    const start = process.hrtime.bigint();
+    fn();
+    ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return ms.sort((a, b) => a - b)[runs >> 1];
 }
 
+const first = (r) => (r instanceof Tensor ? r.data : r.y.data);
 const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-const demos = {
-  silu: (backend) => kernels.silu({ x: input }, { backend }),
-  gelu: (backend) => kernels.gelu({ x: input }, { backend }),
-  'gelu tanh': (backend) => kernels.gelu({ x: input, approximate: 'tanh' }, { backend }),
+const x = t([1 << 20], 6);
+const [row, weight] = [t([1, 768]), t([3072, 768], 0.05)];
+const q = t([1, 128, 12, 64]);
+const kv = t([1, 128, 12, 64]);
+const [L, dim, dState] = [128, 768, 16];
+const scanArgs = {
+  u: t([1, L, dim]), delta: t([1, L, dim], 0.5), A: new Tensor(rand(dim * dState).map((v) => -1 - Math.abs(v)), [dim, dState]),
+  B: t([1, L, 1, dState]), C: t([1, L, 1, dState]), D: t([dim]), z: t([1, L, dim]), deltaSoftplus: true,
 };
+const demos = [
+  ['silu [1M]', (o) => kernels.silu({ x }, o)],
+  ['gelu [1M]', (o) => kernels.gelu({ x }, o)],
+  ['linear 1x768 -> 3072 f32', (o) => kernels.linear({ x: row, weight }, o)],
+  ['attention causal 12x128x64', (o) => kernels.attention({ q, k: kv, v: kv, causal: true }, o)],
+  [`selectiveScan L=${L} dim=${dim}`, (o) => kernels.selectiveScan(scanArgs, o)],
+].filter(([, run]) => typeof run === 'function');
 
-console.log(`\n${n} elements, median of 5 runs`);
-for (const [name, run] of Object.entries(demos)) {
-  const ref = run('ts');
-  const tsMs = time(() => run('ts'));
+console.log('\nmedian of 3 runs');
+for (const [name, run] of demos) {
+  const ref = first(run({ backend: 'ts' }));
+  const tsMs = time(() => run({ backend: 'ts' }), 3);
   const cols = [`ts ${tsMs.toFixed(2)} ms`];
   for (const isa of isas) {
     forceIsa(isa);
-    const ms = time(() => run('native'));
-    const diff = maxDiff(run('native').data, ref.data);
-    cols.push(`${isa} ${ms.toFixed(2)} ms (x${(tsMs / ms).toFixed(1)}, max diff ${diff.toExponential(1)})`);
+    let got;
+    try {
+      got = first(run({ backend: 'native' }));
+    } catch (e) {
+      cols.push(`native: ${e.message}`);
+      break;
+    }
+    const ms = time(() => run({ backend: 'native' }), 3);
+    cols.push(`${isa} ${ms.toFixed(2)} ms (x${(tsMs / ms).toFixed(1)}, max diff ${maxDiff(got, ref).toExponential(1)})`);
   }
-  console.log(`${name.padEnd(10)} ${cols.join('  ')}`);
+  console.log(`${name.padEnd(28)} ${cols.join('  ')}`);
 }
 if (isas.length) forceIsa(isas[isas.length - 1]);

@@ -8,6 +8,8 @@
 //      A CommonJS and an ES module TypeScript consumer type-check against the installed package.
 //   3. The same tarball without prebuilds/: installation still succeeds (the node-gyp fallback
 //      fails and says so in one line), and the package runs on the TS backend with the reason.
+//   4. That tarball again with the compiler on PATH: the fallback builds the addon from the
+//      shipped sources, and the native backend loads.
 // Options: --skip-prebuild (reuse prebuilds/), --keep (leave the temp folder for inspection).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -91,13 +93,13 @@ try {
     assert.ok(!visible(tool), `${tool} is visible on the stripped PATH`);
   }
 
-  const install = (dir, tgz) => {
+  const install = (dir, tgz, env = bareEnv) => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     return run(
       join(bin, 'npm'),
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', tgz],
-      { cwd: dir, env: bareEnv },
+      { cwd: dir, env },
     );
   };
   const node = (dir, argv, env = {}) => run(process.execPath, argv, { cwd: dir, env: { ...bareEnv, ...env } }).stdout.trim();
@@ -166,7 +168,6 @@ export { info, y };
   );
   // The package's own declarations may mention Node types; a real consumer has @types/node.
   symlinkSync(join(root, 'node_modules/@types'), join(withPrebuild, 'node_modules/@types'));
-  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', withPrebuild], { cwd: withPrebuild });
   // A CommonJS consumer must see CommonJS declarations (not ES module ones it could not require).
   const traced = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', withPrebuild, '--traceResolution'], {
     cwd: withPrebuild,
@@ -194,6 +195,16 @@ export { info, y };
     assert.match(info.reason ?? '', /native addon did not load/, `${label}: backendInfo() gives no reason`);
     step(`${label}: ${JSON.stringify(info)}`);
   }
+
+  // 4. without prebuilds, with a compiler
+  step('install the tarball without prebuilds/, compiler on PATH (builds from source)');
+  const fromSource = join(tmp, 'from-source');
+  install(fromSource, bareTarball, { ...baseEnv, PATH: `${bin}${delimiter}${process.env.PATH}`, JOBS: 'max' });
+  assert.ok(existsSync(join(fromSource, 'node_modules/attnscan/build/Release/attnscan.node')), 'the fallback build left no addon');
+  writeChecks(fromSource);
+  const built = JSON.parse(node(fromSource, ['check.cjs']));
+  assert.equal(built.backend, 'native', `the addon built at install time did not load: ${JSON.stringify(built)}`);
+  step(`require: ${JSON.stringify(built)}`);
   step('ok');
 } finally {
   if (args.has('--keep')) console.log(`kept ${tmp}`);

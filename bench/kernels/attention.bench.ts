@@ -2,8 +2,9 @@
 // (bidirectional and causal) and one decode step over a 2048-token cache. Prefill is
 // compute-bound; the decode step streams K and V, so it cycles through enough cache copies to
 // read them from memory (a model reads a different layer's cache for each call).
+import { makeAttentionArgs } from '../../test/cases/attention.js';
 import type { BenchCase, Mode } from './harness.js';
-import { MiB, copies, randn } from './data.js';
+import { MiB, copies } from './data.js';
 
 const [H, D] = [12, 64];
 
@@ -17,7 +18,7 @@ function prefill(s: number, causal: boolean): BenchCase {
     flops: 4 * H * D * pairs,
     bytes: 4 * 4 * s * H * D,
     tags: s === 2048 ? ['attention-2048'] : [],
-    args: () => [{ q: randn(11, [1, s, H, D]), k: randn(12, [1, s, H, D]), v: randn(13, [1, s, H, D]), causal }],
+    args: () => [makeAttentionArgs({ batch: 1, seqQ: s, seqK: s, heads: H, kvHeads: H, headDim: D, causal }, 11)],
   };
 }
 
@@ -31,16 +32,14 @@ function decode(cache: number, streamBytes: number): BenchCase {
     flops: 4 * H * D * cache,
     bytes: kvBytes + 2 * 4 * H * D,
     args() {
-      const q = randn(21, [1, 1, H, D]);
-      const k = randn(22, [1, cache, H, D]);
-      const vs = copies(randn(23, [1, cache, H, D]).data, n);
-      const ks = copies(k.data, n);
-      return ks.map((kd, i) => ({ q, k: { data: kd, dims: k.dims }, v: { data: vs[i], dims: k.dims }, causal: true }));
+      const a = makeAttentionArgs({ batch: 1, seqQ: 1, seqK: cache, heads: H, kvHeads: H, headDim: D, causal: true }, 21);
+      const vs = copies(a.v.data, n);
+      return copies(a.k.data, n).map((k, i) => ({ ...a, k: { data: k, dims: a.k.dims }, v: { data: vs[i], dims: a.v.dims } }));
     },
   };
 }
 
-export function attentionCases(mode: Mode): BenchCase[] {
+export function benchCases(mode: Mode): BenchCase[] {
   if (mode === 'tiny') return [prefill(16, false), prefill(16, true), decode(32, 0)];
   const sizes = mode === 'full' ? [128, 512, 2048] : [128, 512];
   return [

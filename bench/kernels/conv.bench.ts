@@ -16,7 +16,7 @@ function conv(seqLen: number, dim: number, width: number): BenchCase {
   };
 }
 
-export function convCases(mode: Mode): BenchCase[] {
+export function benchCases(mode: Mode): BenchCase[] {
   if (mode === 'tiny') return [conv(8, 32, 4)];
   return [conv(mode === 'full' ? 2048 : 256, 1536, 4)];
 }

@@ -39,7 +39,7 @@ export interface Driver {
 
 export interface Timing {
   medianS: number;
-  /** The fastest run: on a shared machine, the closest to what the kernel can do. */
+  /** The fastest single call: on a shared machine, the closest to what the kernel can do. */
   bestS: number;
   runs: number;
   callsPerRun: number;
@@ -57,7 +57,7 @@ export interface TimingPolicy {
 
 export const policies: Record<Mode, TimingPolicy> = {
   full: { runs: 7, runSeconds: 0.05, budgetSeconds: 20 },
-  quick: { runs: 5, runSeconds: 0.01, budgetSeconds: 2 },
+  quick: { runs: 5, runSeconds: 0.01, budgetSeconds: 1 },
   tiny: { runs: 5, runSeconds: 0.001, budgetSeconds: 0.5 },
 };
 
@@ -116,20 +116,32 @@ export function measure(call: (args: unknown) => void, args: unknown[], policy: 
   const left = policy.budgetSeconds - (now() - t0);
   const runs = Math.max(1, Math.min(policy.runs, Math.floor(left / (first * callsPerRun))));
   const times: number[] = [];
+  let best = Infinity;
   for (let r = 0; r < runs; r++) {
-    const s = now();
-    for (let c = 0; c < callsPerRun; c++) one();
-    times.push((now() - s) / callsPerRun);
+    let sum = 0;
+    for (let c = 0; c < callsPerRun; c++) {
+      const s = now();
+      one();
+      const dt = now() - s;
+      sum += dt;
+      if (dt < best) best = dt;
+    }
+    times.push(sum / callsPerRun);
   }
-  const note = runs < policy.runs ? `${runs} runs (time budget)` : undefined;
-  return { medianS: median(times), bestS: Math.min(...times), runs, callsPerRun, ...(note ? { note } : {}) };
+  const note = runs < policy.runs ? `${runs} run${runs > 1 ? 's' : ''} (time budget)` : undefined;
+  return { medianS: median(times), bestS: best, runs, callsPerRun, ...(note ? { note } : {}) };
 }
 
-/** Runs one case on one driver; forced ISAs are restored to the best by the caller. */
+/** Runs one case on one driver; a forced ISA is put back to the best one after. */
 export function runDriver(c: BenchCase, d: Driver, args: unknown[], policy: TimingPolicy): Timing {
   const fn = kernelFn(c.kernel);
   if (!fn) throw new Error(`kernels.${c.kernel} is not available`);
+  const isas = listIsas();
   if (d.backend === 'native') forceIsa(d.isa);
-  const opts = { backend: d.backend };
-  return measure((a) => fn(a, opts), args, policy);
+  try {
+    const opts = { backend: d.backend };
+    return measure((a) => fn(a, opts), args, policy);
+  } finally {
+    if (d.backend === 'native') forceIsa(isas[isas.length - 1]);
+  }
 }

@@ -29,7 +29,7 @@ function linearCase(m: number, k: number, n: number, dtype: WeightDType, streamB
   };
 }
 
-export function matmulCases(mode: Mode): BenchCase[] {
+export function benchCases(mode: Mode): BenchCase[] {
   if (mode === 'tiny') return [linearCase(1, 64, 96, 'f32', 0), linearCase(4, 64, 96, 'f16', 0)];
   const [k, n] = [768, 3072];
   const stream = mode === 'full' ? 256 * MiB : 64 * MiB;

@@ -24,8 +24,10 @@ export interface Row {
   gflops?: number;
   gbs?: number;
   elementsPerS?: number;
-  /** ts time / this time (native drivers). */
+  /** ts time / this time (native drivers), from the medians. */
   speedupVsTs?: number;
+  /** The same from the fastest single calls. */
+  speedupVsTsBest?: number;
   /** Of the FMA probe at this driver's ISA (compute-bound) or of the read bandwidth (memory-bound). */
   fractionOfPeak?: number;
   peak?: 'fma' | 'memory';
@@ -71,7 +73,15 @@ export function failedRow(c: BenchCase, d: Driver | undefined, status: Row['stat
 export function addSpeedups(rows: Row[]): void {
   const ts = rows.find((r) => r.driver === 'ts' && r.status === 'ok');
   if (!ts?.medianMs) return;
-  for (const r of rows) if (r.driver !== 'ts' && r.status === 'ok' && r.medianMs) r.speedupVsTs = ts.medianMs / r.medianMs;
+  for (const r of rows) {
+    if (r.driver === 'ts' || r.status !== 'ok' || !r.medianMs) continue;
+    r.speedupVsTs = ts.medianMs / r.medianMs;
+    if (ts.bestMs && r.bestMs) r.speedupVsTsBest = ts.bestMs / r.bestMs;
+  }
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function fmtTime(ms: number | undefined): string {
@@ -158,11 +168,11 @@ export function markdownReport(r: BenchReport): string {
     `Command: \`${r.command}\` (${r.mode}), ${r.date}.`,
     '',
     `Machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; ` +
-      `backend ${m.backend}, ISAs ${m.isas.join(' ')}, ${m.threads} threads; ` +
+      `backend ${m.backend}, ISAs ${m.isas.join(' ')}, ${plural(m.threads, 'thread')}; ` +
       `load average ${m.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ` +
       `${(m.loadavgEnd ?? []).map((x) => x.toFixed(2)).join(' ')} at the end.`,
     '',
-    `Measured peaks (${m.threads} threads): FMA ${fma} GFLOP/s` +
+    `Measured peaks (${plural(m.threads, 'thread')}): FMA ${fma} GFLOP/s` +
       (r.peaks.fmaGflops1Thread ? ` (best ISA on 1 thread: ${r.peaks.fmaGflops1Thread.toFixed(1)})` : '') +
       (mem ? `; memory read ${mem.readGBs.toFixed(1)}, copy ${mem.copyGBs.toFixed(1)}, triad ${mem.triadGBs.toFixed(1)} GB/s over ${(mem.bytes / 2 ** 20).toFixed(0)} MiB.` : '.'),
     '',

@@ -12,10 +12,23 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { backendInfo, forceIsa, listIsas, setThreads } from '../../lib/index.js';
 import { probeFmaPeak, probeMemoryBandwidth } from '../../lib/probes.js';
-import { attentionCases } from './attention.bench.js';
-import { convCases } from './conv.bench.js';
-import { type BenchCase, type Mode, drivers, kernelFn, policies, runDriver } from './harness.js';
-import { matmulCases } from './matmul.bench.js';
+import * as act from './act.bench.js';
+import * as attention from './attention.bench.js';
+import * as conv from './conv.bench.js';
+import * as elementwise from './elementwise.bench.js';
+import * as embedding from './embedding.bench.js';
+import {
+  type BenchCase,
+  type Driver,
+  type Mode,
+  type TimingPolicy,
+  drivers,
+  kernelFn,
+  policies,
+  runDriver,
+} from './harness.js';
+import * as matmul from './matmul.bench.js';
+import * as norm from './norm.bench.js';
 import {
   type BenchReport,
   type Peaks,
@@ -23,22 +36,30 @@ import {
   addSpeedups,
   failedRow,
   markdownReport,
+  plural,
   tableHeader,
   tableRow,
   timedRow,
 } from './report.js';
-import { rowwiseCases } from './rowwise.bench.js';
-import { scanCases } from './scan.bench.js';
+import * as rope from './rope.bench.js';
+import * as scan from './scan.bench.js';
+import * as softmax from './softmax.bench.js';
 import { checkTargets } from './targets.js';
 
 export type { BenchReport } from './report.js';
 
+// One bench file per kernel family (native/kernels/<family>), each with its cases per mode.
 const families: [string, (mode: Mode) => BenchCase[]][] = [
-  ['matmul', matmulCases],
-  ['attention', attentionCases],
-  ['scan', scanCases],
-  ['conv', convCases],
-  ['rowwise', rowwiseCases],
+  ['matmul', matmul.benchCases],
+  ['attention', attention.benchCases],
+  ['scan', scan.benchCases],
+  ['conv', conv.benchCases],
+  ['norm', norm.benchCases],
+  ['softmax', softmax.benchCases],
+  ['rope', rope.benchCases],
+  ['embedding', embedding.benchCases],
+  ['act', act.benchCases],
+  ['elementwise', elementwise.benchCases],
 ];
 
 export interface BenchOptions {
@@ -54,6 +75,8 @@ export interface BenchOptions {
   nativeOnly?: boolean;
   out?: string;
   log?: (line: string) => void;
+  /** How the run was started, for the report. */
+  command?: string;
 }
 
 const probeSettings: Record<Mode, { seconds: number; bytes: number; passes: number }> = {
@@ -77,7 +100,7 @@ function measurePeaks(mode: Mode, threads: number, log: (s: string) => void): Pe
   const m = probeMemoryBandwidth({ bytes: ps.bytes, passes: ps.passes, threads });
   peaks.memory = { readGBs: m.readGBs, copyGBs: m.copyGBs, triadGBs: m.triadGBs, bytes: m.bytes };
   log(
-    `peaks (${threads} threads): FMA ${isas.map((i) => `${i} ${peaks.fmaGflops[i].toFixed(1)}`).join(', ')} GFLOP/s` +
+    `peaks (${plural(threads, 'thread')}): FMA ${isas.map((i) => `${i} ${peaks.fmaGflops[i].toFixed(1)}`).join(', ')} GFLOP/s` +
       ` (${best} on 1 thread ${peaks.fmaGflops1Thread.toFixed(1)});` +
       ` memory read ${m.readGBs.toFixed(1)}, copy ${m.copyGBs.toFixed(1)}, triad ${m.triadGBs.toFixed(1)} GB/s` +
       ` over ${(m.bytes / 2 ** 20).toFixed(0)} MiB`,
@@ -91,15 +114,40 @@ function selected(opts: BenchOptions, family: string, c: BenchCase): boolean {
   return !opts.caseFilter || c.name.includes(opts.caseFilter);
 }
 
+/** One case on every driver; a kernel or native path not in this build is a row, not a crash. */
+function runCase(c: BenchCase, ds: Driver[], policy: TimingPolicy, peaks: Peaks): Row[] {
+  if (!kernelFn(c.kernel)) return [failedRow(c, undefined, 'not available', `kernels.${c.kernel} is not in this build`)];
+  let args: unknown[];
+  try {
+    args = c.args();
+  } catch (e) {
+    return [failedRow(c, undefined, 'error', `building inputs: ${(e as Error).message}`)];
+  }
+  const rows: Row[] = [];
+  let noNative = false;
+  for (const d of ds) {
+    if (noNative && d.backend === 'native') continue;
+    try {
+      rows.push(timedRow(c, d, runDriver(c, d, args, policy), peaks));
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      // The TS twin and the public op often land before the native kernel.
+      noNative = /native addon has no kernel/.test(msg);
+      rows.push(noNative ? failedRow(c, d, 'not available', 'no native kernel in this build') : failedRow(c, d, 'error', msg));
+    }
+  }
+  addSpeedups(rows);
+  return rows;
+}
+
 export function runBench(opts: BenchOptions): BenchReport {
   const log = opts.log ?? ((s: string) => console.log(s));
   const info = backendInfo();
   if (opts.threads !== undefined) setThreads(opts.threads);
   const threads = backendInfo().threads;
   const isas = listIsas();
-  const best = isas[isas.length - 1];
   const report: BenchReport = {
-    command: `npm run bench:kernels${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    command: opts.command ?? 'runBench()',
     mode: opts.mode,
     date: new Date().toISOString(),
     machine: {
@@ -118,49 +166,20 @@ export function runBench(opts: BenchOptions): BenchReport {
     targets: [],
   };
   log(`attnscan kernel benchmarks (${opts.mode}): ${report.machine.cpu}, ${report.machine.logicalCpus} CPUs, ` +
-    `${threads} threads, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    `${plural(threads, 'thread')}, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   report.peaks = measurePeaks(opts.mode, threads, log);
-  const policy = policies[opts.mode];
   const ds = opts.nativeOnly ? drivers(false).slice(0, 1) : drivers(opts.includeTs ?? true);
   log(tableHeader());
   for (const [family, cases] of families) {
     for (const c of cases(opts.mode).filter((x) => selected(opts, family, x))) {
-      const rows: Row[] = [];
-      if (!kernelFn(c.kernel)) {
-        rows.push(failedRow(c, undefined, 'not available', `kernels.${c.kernel} is not in this build`));
-      } else {
-        let args: unknown[] | undefined;
-        try {
-          args = c.args();
-        } catch (e) {
-          rows.push(failedRow(c, undefined, 'error', `building inputs: ${(e as Error).message}`));
-        }
-        let noNative = false;
-        for (const d of args ? ds : []) {
-          if (noNative && d.backend === 'native') continue;
-          try {
-            rows.push(timedRow(c, d, runDriver(c, d, args!, policy), report.peaks));
-          } catch (e) {
-            const msg = (e as Error).message.split('\n')[0];
-            // The TS twin and public op often land before the native kernel.
-            if (/native addon has no kernel/.test(msg)) {
-              rows.push(failedRow(c, d, 'not available', 'no native kernel in this build'));
-              noNative = true;
-            }
-            else rows.push(failedRow(c, d, 'error', msg));
-          } finally {
-            if (best) forceIsa(best);
-          }
-        }
-      }
-      addSpeedups(rows);
+      const rows = runCase(c, ds, policies[opts.mode], report.peaks);
       for (const r of rows) log(tableRow(r));
       report.rows.push(...rows);
     }
   }
-  report.targets = checkTargets(report.rows);
+  report.targets = checkTargets(report.rows, opts.mode === 'tiny');
   report.machine.loadavgEnd = loadavg();
-  log(`\ntargets (issue 2; ${threads === 2 ? '2 threads' : `${threads} threads: the targets assume 2`}):`);
+  log(`\ntargets (issue 2; ${threads === 2 ? '2 threads' : `${plural(threads, 'thread')}: the targets assume 2`}):`);
   for (const t of report.targets) log(`  ${t.verdict.padEnd(4)}  ${t.target}: ${t.detail}`);
   const out = opts.out ?? join(dirname(fileURLToPath(import.meta.url)), '../results/kernels.json');
   mkdirSync(dirname(out), { recursive: true });
@@ -197,5 +216,6 @@ function parseArgs(argv: string[]): BenchOptions {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runBench(parseArgs(process.argv.slice(2)));
+  const argv = process.argv.slice(2);
+  runBench({ ...parseArgs(argv), command: `npm run bench:kernels${argv.length ? ` -- ${argv.join(' ')}` : ''}` });
 }

@@ -19,7 +19,7 @@ function selectiveScan(seqLen: number, dim: number, dState: number): BenchCase {
   };
 }
 
-export function scanCases(mode: Mode): BenchCase[] {
+export function benchCases(mode: Mode): BenchCase[] {
   if (mode === 'tiny') return [selectiveScan(8, 32, 16)];
   return [selectiveScan(mode === 'full' ? 2048 : 256, 1536, 16)];
 }

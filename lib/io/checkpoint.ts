@@ -7,6 +7,11 @@
 // their offset is aligned to the element size, which is the norm (safetensors pads the header to
 // 8 bytes and writers sort tensors by alignment); otherwise get() copies. F64 is converted to f32.
 // Host byte order is assumed little-endian, as the format is (x86-64, arm64).
+//
+// Worker threads: read-path weights sit in one SharedArrayBuffer, so posting them to a worker
+// shares them. A mapped weight posted to a worker is cloned together with its whole mapping (the
+// whole file): a worker should call openCheckpoint itself — mapping the same file again shares
+// the page cache, so it costs no memory.
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 

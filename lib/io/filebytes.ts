@@ -33,7 +33,7 @@ function ioError(file: string, e: unknown): CheckpointError {
 }
 
 /** Reads 8 + N header bytes and validates the header without reading the data block. */
-async function readHeader(file: string): Promise<{ header: SafetensorsHeader; size: number }> {
+async function readHeader(file: string): Promise<{ header: SafetensorsHeader; size: number; prefix: Uint8Array }> {
   let fh;
   try {
     fh = await open(file, 'r');
@@ -49,7 +49,7 @@ async function readHeader(file: string): Promise<{ header: SafetensorsHeader; si
     const want = size < 8 ? size : Number(n > BigInt(size) ? BigInt(size) : n) + 8;
     const prefix = new Uint8Array(Math.min(want, size));
     if (prefix.length > 0) await fh.read(prefix, 0, prefix.length, 0);
-    return { header: parseSafetensorsHeader(prefix, size, file), size };
+    return { header: parseSafetensorsHeader(prefix, size, file), size, prefix };
   } finally {
     await fh.close();
   }
@@ -61,7 +61,7 @@ async function readHeader(file: string): Promise<{ header: SafetensorsHeader; si
  * that buffer is shared; this way weights reach TS workers without a copy.
  */
 export async function readFileBytes(file: string, onChunk: (n: number) => void): Promise<FileBytes> {
-  const { header, size } = await readHeader(file);
+  const { header, size, prefix } = await readHeader(file);
   const buf = new Uint8Array(new SharedArrayBuffer(size));
   let fh;
   try {
@@ -81,6 +81,10 @@ export async function readFileBytes(file: string, onChunk: (n: number) => void):
     throw e instanceof CheckpointError ? e : ioError(file, e);
   } finally {
     await fh.close();
+  }
+  // The header was validated before the data was read: make sure it is still the same file.
+  if (Buffer.compare(prefix, buf.subarray(0, prefix.length)) !== 0) {
+    throw new CheckpointError(`${file}: file changed while it was being read`);
   }
   return { file, header, bytes: buf, mapped: false };
 }

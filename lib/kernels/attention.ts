@@ -11,7 +11,7 @@
 //   out:  [batch, seqQ, heads, headDim]
 // Memory: one score row of seqK doubles; never a seqQ x seqK matrix. The twin accumulates in
 // double precision (the oracle); the native kernels use f32 tiles with an online softmax and stay
-// within 1e-5 absolute + 1e-4 relative of it for unit-scale inputs.
+// within 3e-5 absolute + 1e-4 relative of it for unit-scale inputs.
 
 export interface AttentionParams {
   q: Float32Array;

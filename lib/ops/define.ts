@@ -30,6 +30,12 @@ export type SyncKernel<A, R> = (args: A, opts?: KernelOptions) => R;
 export type AsyncKernel<A, R> = (args: A, opts?: KernelOptions) => Promise<R>;
 
 const registry = new Map<string, SyncKernel<never, unknown>>();
+const nativeNames = new Map<string, string>();
+
+/** Every defined kernel's public name and the addon function it calls. */
+export function definedKernels(): { name: string; nativeName: string }[] {
+  return [...nativeNames].map(([name, nativeName]) => ({ name, nativeName }));
+}
 
 /** The sync kernel of that name (used by the TS worker to run async TS calls). */
 export function syncKernelByName(name: string): SyncKernel<unknown, unknown> | undefined {
@@ -64,5 +70,6 @@ export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A
     return p.result;
   };
   registry.set(spec.name, sync as SyncKernel<never, unknown>);
+  nativeNames.set(spec.name, nativeName);
   return { sync, async };
 }

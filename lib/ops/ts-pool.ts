@@ -19,7 +19,8 @@ const pending = new Map<number, Pending>();
 function getWorker(): Worker {
   if (worker) return worker;
   const entry = workerEntry('ops/ts-worker');
-  const w = new Worker(entry.source, { eval: entry.eval });
+  // The parent's execArgv (e.g. --input-type=module from `node -e`) must not leak into the worker.
+  const w = new Worker(entry.source, { eval: entry.eval, execArgv: [] });
   w.unref();
   w.on('message', (msg: { id: number; result?: unknown; error?: { name: string; message: string } }) => {
     const p = pending.get(msg.id);

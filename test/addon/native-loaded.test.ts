@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 import { loadNative } from '../../lib/backend/native.js';
 import { backendInfo, listIsas } from '../../lib/backend/select.js';
+import { definedKernels } from '../../lib/ops/define.js';
+import { kernels } from '../../lib/ops/index.js';
 
 const inCi = Boolean(process.env.CI);
 const tsOnPurpose = process.env.ATTNSCAN_BACKEND === 'ts';
@@ -20,5 +22,15 @@ describe('native addon', () => {
     expect(info.backend).toBe('native');
     expect(listIsas()).toContain(info.isa);
     expect(info.threads).toBeGreaterThan(0);
+  });
+
+  // Parity suites skip a kernel whose binding is missing; this makes a missing binding a failure.
+  it.runIf(loadNative().addon)('has a native function behind every public kernel', () => {
+    const addon = loadNative().addon as unknown as Record<string, unknown>;
+    const defined = definedKernels();
+    const publicSync = Object.keys(kernels).filter((k) => !k.endsWith('Async'));
+    expect(defined.map((d) => d.name).sort()).toEqual(expect.arrayContaining(publicSync.sort()));
+    const missing = defined.filter((d) => typeof addon[d.nativeName] !== 'function');
+    expect(missing).toEqual([]);
   });
 });

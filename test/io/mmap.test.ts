@@ -78,13 +78,16 @@ describe.runIf(mapFile)('mapFile', () => {
       const held = count();
       const survivor = keep[3];
       keep = null;
-      setTimeout(() => {
+      // Backing stores are freed by (possibly concurrent) sweeping, then the finalizer runs from
+      // the event loop: collect and wait until the count settles.
+      let tries = 0;
+      const poll = () => {
         global.gc();
-        setTimeout(() => {
-          global.gc();
-          console.log(JSON.stringify({ held, after: count(), byte: survivor[100] }));
-        }, 50);
-      }, 10);`;
+        const after = count();
+        if (after > 1 && ++tries < 200) return setTimeout(poll, 25);
+        console.log(JSON.stringify({ held, after, byte: survivor[100] }));
+      };
+      setTimeout(poll, 10);`;
     const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { cwd: packageRoot, encoding: 'utf8', timeout: 30_000 });
     if (!existsProcMaps()) return;
     expect(r.stderr).toBe('');

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { CheckpointError, ValueRangeError } from '../../lib/errors.js';
 import { loadTokenizer, type TextTokenizer } from '../../lib/io/tokenizer.js';
-import { bertTokenizer, byteLevelTokenizer, llamaTokenizer, t5Tokenizer } from './tokenizer-files.js';
+import { bertTokenizer, byteLevelTokenizer, llama3Tokenizer, llamaMetaspaceTokenizer, llamaTokenizer, t5Tokenizer } from '../helpers/tokenizer-files.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'attnscan-tok-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -64,9 +64,12 @@ describe.each([
   });
 });
 
-describe('SentencePiece BPE with byte fallback (LLaMA)', () => {
+describe.each([
+  { style: 'Prepend/Replace normalizer', make: llamaTokenizer },
+  { style: 'Metaspace pre-tokenizer', make: llamaMetaspaceTokenizer },
+])('SentencePiece BPE with byte fallback (LLaMA, $style)', ({ make }) => {
   it('prepends ▁, adds <s>, encodes unknown characters as bytes and round trips', async () => {
-    const tok = await load(llamaTokenizer(tmp));
+    const tok = await load(make(tmp));
     expect(tok.special).toEqual({ bos: 1, eos: 2, unk: 0 });
     expect(tok.encode('hello world')).toEqual([1, ...ids(tok, ['▁hello', '▁world'])]);
     expect(tok.encode('hello ü', { addSpecialTokens: false })).toEqual(ids(tok, ['▁hello', '▁', '<0xC3>', '<0xBC>']));
@@ -74,6 +77,20 @@ describe('SentencePiece BPE with byte fallback (LLaMA)', () => {
       expect(tok.decode(tok.encode(text), { skipSpecialTokens: true })).toBe(text);
     }
     expect(tok.decode([1, ...tok.encode('hello', { addSpecialTokens: false }), 2])).toBe('<s> hello</s>');
+  });
+});
+
+describe('byte-level BPE behind a Split regex (Llama-3 style)', () => {
+  it('isolates contractions and 3-digit groups, adds <|begin_of_text|> and round trips', async () => {
+    const tok = await load(llama3Tokenizer(tmp));
+    const bos = tok.tokenToId('<|begin_of_text|>')!;
+    expect(tok.special).toEqual({ bos, eos: bos + 2 });
+    const e = tok.encode("I'll pay 12345 dollars");
+    expect(e[0]).toBe(bos);
+    expect(e.slice(1)).toEqual(ids(tok, ['I', "'ll", 'Ġpay', 'Ġ', '123', '4', '5', 'Ġdollar', 's']));
+    for (const text of ["I'll pay 12345 dollars!\n\nOK  ", 'naïve café 🤗']) {
+      expect(tok.decode(tok.encode(text), { skipSpecialTokens: true })).toBe(text);
+    }
   });
 });
 

@@ -3,15 +3,13 @@
 import { describe, expect, it } from 'vitest';
 
 import { kernels, Tensor } from '../../lib/index.js';
-import { loadNative } from '../../lib/backend/native.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { expectClose } from '../helpers/compare.js';
 import { readCaseTensors, readManifest } from '../helpers/fixtures.js';
 
 const manifest = readManifest('kernels');
 const cases = manifest.cases.filter((c) => c.kind === 'attention');
-const nativeAttention = nativeLoaded && typeof loadNative().addon?.attention === 'function';
-const backends = nativeAttention ? (['ts', 'native'] as const) : (['ts'] as const);
+const backends = nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const);
 
 describe('attention fixtures', () => {
   it('lists the expected cases', () => {

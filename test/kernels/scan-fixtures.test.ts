@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 
 import { kernels, Tensor } from '../../lib/index.js';
-import { loadNative } from '../../lib/backend/native.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { expectClose } from '../helpers/compare.js';
 import { type FixtureCase, readCaseTensors, readManifest } from '../helpers/fixtures.js';
@@ -11,9 +10,7 @@ import { type FixtureCase, readCaseTensors, readManifest } from '../helpers/fixt
 const manifest = readManifest('kernels');
 const scanCases = manifest.cases.filter((c) => c.kind === 'selective_scan');
 const convCases = manifest.cases.filter((c) => c.kind === 'causal_conv1d');
-const native = loadNative().addon;
-const scanBackends = nativeLoaded && typeof native?.selectiveScan === 'function' ? (['ts', 'native'] as const) : (['ts'] as const);
-const convBackends = nativeLoaded && typeof native?.causalConv1d === 'function' ? (['ts', 'native'] as const) : (['ts'] as const);
+const backends = nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const);
 
 function load(c: FixtureCase): (name: string) => Tensor | undefined {
   const t = readCaseTensors('kernels', c.file);
@@ -35,7 +32,7 @@ describe('selective scan: reference fixtures', () => {
     expect(scanCases.length).toBeGreaterThanOrEqual(10);
     expect(convCases.length).toBeGreaterThanOrEqual(5);
   });
-  for (const backend of scanBackends) {
+  for (const backend of backends) {
     it.each(scanCases.map((c) => ({ ...c, label: c.name })))(`${backend} $label`, (c) => {
       const get = load(c);
       const args = {
@@ -53,7 +50,7 @@ describe('selective scan: reference fixtures', () => {
 });
 
 describe('causal conv1d: reference fixtures', () => {
-  for (const backend of convBackends) {
+  for (const backend of backends) {
     it.each(convCases.map((c) => ({ ...c, label: c.name })))(`${backend} $label`, (c) => {
       const get = load(c);
       const activation = c.params.activation === 'silu' ? 'silu' : 'none';

@@ -18,6 +18,21 @@ describe.runIf(nativeLoaded)('attention: native vs TS twin', () => {
     });
   }
 
+  it.each(isas)('NaN in q or k reaches the same outputs as in the twin (%s)', (isa) => {
+    for (const shape of [
+      { batch: 1, seqQ: 5, seqK: 70, heads: 2, kvHeads: 2, headDim: 16 },
+      { batch: 1, seqQ: 1, seqK: 700, heads: 2, kvHeads: 1, headDim: 16 },
+    ]) {
+      const args = makeAttentionArgs(shape, 17);
+      args.q.data[3] = Number.NaN;
+      args.k.data[shape.kvHeads * 16 * 3 + 5] = Number.NaN;
+      const ref = kernels.attention(args, { backend: 'ts' });
+      expect(ref.data.some(Number.isNaN)).toBe(true);
+      const got = withIsa(isa, () => kernels.attention(args, { backend: 'native' }));
+      expectClose(got.data, ref.data, { atol: 3e-5, rtol: 1e-4, nmse: 1e-8 }, `nan/${isa}/q${shape.seqQ}`);
+    }
+  });
+
   it.each(isas)('async resolves the sync result (%s)', async (isa) => {
     for (const c of attentionCases.filter((x) => x.seqQ === 1 || x.causal)) {
       const args = c.make();

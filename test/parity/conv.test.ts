@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 
 import { kernels, Tensor, type CausalConv1dArgs } from '../../lib/index.js';
-import { loadNative } from '../../lib/backend/native.js';
 import { convCases } from '../cases/conv.js';
 import { isas, nativeLoaded, restoreBestIsaAfterAll, withIsa } from '../helpers/backends.js';
 import { expectClose } from '../helpers/compare.js';
 import { seqSlice } from '../helpers/seq.js';
 
-const nativeConv = nativeLoaded && typeof loadNative().addon?.causalConv1d === 'function';
-const backends = nativeConv ? (['ts', 'native'] as const) : (['ts'] as const);
+const backends = nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const);
 const tol = { atol: 1e-6, rtol: 1e-5, nmse: 1e-10 };
 
-describe.runIf(nativeConv)('causal conv1d: native vs TS twin', () => {
+describe.runIf(nativeLoaded)('causal conv1d: native vs TS twin', () => {
   restoreBestIsaAfterAll();
   for (const isa of isas) {
     it.each(convCases)(`${isa} $name`, (c) => {
@@ -99,5 +97,26 @@ describe('causal conv1d: bad arguments', () => {
     );
     expect(run({ x: { data: new Float32Array(5), dims: [2, 9, 17] } })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
     await expect(kernels.causalConv1dAsync({ ...base(), bias: bad(3, [3]) }, { backend })).rejects.toMatchObject({ name: 'ShapeError' });
+  });
+});
+
+describe.runIf(nativeLoaded)('causal conv1d: the addon checks its own arguments', () => {
+  const raw = () => {
+    const f = (n: number) => new Float32Array(n);
+    // batch 2, seqLen 3, dim 5, width 4
+    return { batch: 2, seqLen: 3, dim: 5, width: 4, x: f(30), weight: f(20), activation: 'silu', y: f(30), newState: f(30) } as Record<string, unknown>;
+  };
+  it('refuses lying lengths, bad dims, an unknown activation and an overlapping state', async () => {
+    const { nativeKernel } = await import('../../lib/backend/native.js');
+    const call = (over: Record<string, unknown>) => () => nativeKernel('causalConv1d')({ ...raw(), ...over });
+    expect(call({})).not.toThrow();
+    expect(call({ weight: new Float32Array(19) })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('weight has 19') }));
+    expect(call({ state: new Float32Array(29) })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(call({ bias: new Int32Array(5) })).toThrow(expect.objectContaining({ code: 'ERR_DTYPE' }));
+    expect(call({ width: 0 })).toThrow(RangeError);
+    expect(call({ activation: 'relu' })).toThrow(/unknown activation 'relu'/);
+    const s = new Float32Array(30);
+    expect(call({ state: s, newState: s })).toThrow(/must not overlap/);
+    await expect(nativeKernel('causalConv1d')({ ...raw(), y: new Float32Array(2) }, true)).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
 });

@@ -6,6 +6,7 @@ import { normCases } from '../cases/norm.js';
 import { toWeight } from '../cases/weights.js';
 import { isas, nativeLoaded, restoreBestIsaAfterAll, withIsa } from '../helpers/backends.js';
 import { expectClose } from '../helpers/compare.js';
+import { Rng } from '../helpers/rng.js';
 
 const backends = nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const);
 const tol = { atol: 2e-6, rtol: 2e-6 };
@@ -83,6 +84,15 @@ describe('norm: known values', () => {
     const w = c.weightData()!;
     const w32 = { data: weightToF32(w.data, w.dtype), dims: w.dims };
     expectClose(kernels.rmsNorm({ x, weight: w }, { backend }).data, kernels.rmsNorm({ x, weight: w32 }, { backend }).data, { atol: 0, rtol: 0 }, 'f16 weight');
+  });
+
+  it.each(backends)('inputs that are views at a byte offset into a larger buffer (%s)', (backend) => {
+    const big = new Rng(77).f32(5 + 3 * 9 + 9 + 4);
+    const x = new Tensor(big.subarray(5, 5 + 27), [3, 9]);
+    const weight = new Tensor(big.subarray(32, 41), [9]);
+    const copy = { x: new Tensor(Float32Array.from(x.data), [3, 9]), weight: new Tensor(Float32Array.from(weight.data), [9]) };
+    expect(kernels.rmsNorm({ x, weight }, { backend }).data).toEqual(kernels.rmsNorm(copy, { backend }).data);
+    expect(kernels.layerNorm({ x, bias: weight }, { backend }).data).toEqual(kernels.layerNorm({ x: copy.x, bias: copy.weight }, { backend }).data);
   });
 
   it('async variants resolve the sync result', async () => {

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { kernels, Tensor, type SelectiveScanArgs } from '../../lib/index.js';
-import { loadNative } from '../../lib/backend/native.js';
 import { scanCases } from '../cases/scan.js';
 import { isas, nativeLoaded, restoreBestIsaAfterAll, withIsa } from '../helpers/backends.js';
 import { expectClose } from '../helpers/compare.js';
 import { seqSlice } from '../helpers/seq.js';
 
-const nativeScan = nativeLoaded && typeof loadNative().addon?.selectiveScan === 'function';
-const backends = nativeScan ? (['ts', 'native'] as const) : (['ts'] as const);
+const backends = nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const);
 const tol = { atol: 2e-5, rtol: 2e-4, nmse: 1e-8 };
 
 /** Args of the chunk [from, to) with the given initial state. */
@@ -24,7 +22,7 @@ function chunk(a: SelectiveScanArgs, from: number, to: number, state?: Tensor): 
   };
 }
 
-describe.runIf(nativeScan)('selective scan: native vs TS twin', () => {
+describe.runIf(nativeLoaded)('selective scan: native vs TS twin', () => {
   restoreBestIsaAfterAll();
   for (const isa of isas) {
     it.each(scanCases)(`${isa} $name`, (c) => {
@@ -147,5 +145,37 @@ describe('selective scan: bad arguments', () => {
       expect.objectContaining({ name: 'ShapeError', message: expect.stringContaining('at least 1') }),
     );
     await expect(kernels.selectiveScanAsync({ ...base(), D: bad(8, [8]) }, { backend })).rejects.toMatchObject({ name: 'ShapeError' });
+  });
+});
+
+describe.runIf(nativeLoaded)('selective scan: the addon checks its own arguments', () => {
+  const raw = () => {
+    const f = (n: number) => new Float32Array(n);
+    // batch 1, seqLen 3, dim 6, dState 4, groups 2
+    return {
+      batch: 1, seqLen: 3, dim: 6, dState: 4, groups: 2, u: f(18), delta: f(18), A: f(24), B: f(24), C: f(24),
+      deltaSoftplus: true, y: f(18), lastState: f(24),
+    } as Record<string, unknown>;
+  };
+  it('refuses lying lengths, bad dims, dim % groups and partial overlap', async () => {
+    const { nativeKernel } = await import('../../lib/backend/native.js');
+    const call = (over: Record<string, unknown>) => () => nativeKernel('selectiveScan')({ ...raw(), ...over });
+    expect(call({})).not.toThrow();
+    expect(call({ B: new Float32Array(23) })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('B has 23 elements, its dims imply 24') }));
+    expect(call({ y: new Float32Array(17) })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE' }));
+    expect(call({ D: new Float32Array(5) })).toThrow(expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('D has 5') }));
+    expect(call({ state: new Float64Array(24) })).toThrow(expect.objectContaining({ code: 'ERR_DTYPE' }));
+    expect(call({ groups: 4, B: new Float32Array(48), C: new Float32Array(48) })).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('not a multiple of groups 4') }),
+    );
+    expect(call({ dState: 0 })).toThrow(RangeError);
+    expect(call({ seqLen: 1.5 })).toThrow(RangeError);
+    expect(call({ dim: Number.NaN })).toThrow(RangeError);
+    expect(call({ deltaSoftplus: 'yes' })).toThrow(expect.objectContaining({ code: 'ERR_DTYPE' }));
+    const shared = new Float32Array(30);
+    expect(call({ state: shared.subarray(0, 24), lastState: shared.subarray(6, 30) })).toThrow(/must be state itself or not overlap/);
+    const inPlace = new Float32Array(24).fill(1);
+    expect(call({ state: inPlace, lastState: inPlace })).not.toThrow();
+    await expect(nativeKernel('selectiveScan')({ ...raw(), u: new Float32Array(1) }, true)).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
 });

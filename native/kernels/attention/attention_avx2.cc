@@ -90,9 +90,18 @@ inline void softmax_step(float* s, int nvec, const float* maskadd, const float* 
     _mm256_storeu_ps(s + v * 8, e);
     sum = _mm256_add_ps(sum, e);
   }
-  *alpha = std::exp(*m - m_new);
+  // The vector exp avoids a libm call that would spill every live vector register.
+  *alpha = *m == m_new ? 1.0f : _mm256_cvtss_f32(avx2::exp(_mm256_set1_ps(*m - m_new)));
   *l = *l * *alpha + hsum(sum);
   *m = m_new;
+}
+
+// The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
+// key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
+// fetch the row kAhead keys ahead explicitly.
+constexpr int64_t kAhead = 6;
+inline void prefetch_row(const float* row, int64_t n) {
+  for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(row + c), _MM_HINT_T0);
 }
 
 template <int NH>
@@ -102,6 +111,7 @@ void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
   const __m256i tail = lanes(D - (nvec - 1) * 8);
   const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
   for (int64_t x = 0; x < n; ++x, kr += stride) {
+    if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
     __m256 c[NH];
     for (int h = 0; h < NH; ++h) c[h] = _mm256_setzero_ps();
     for (int64_t cv = 0; cv < nvec; ++cv) {
@@ -125,6 +135,7 @@ void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
     }
     const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
     for (int64_t x = 0; x < n; ++x, vr += stride) {
+      if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
       const __m256 v0 = _mm256_maskload_ps(vr, ld0), v1 = _mm256_maskload_ps(vr + 8, ld1);
       for (int h = 0; h < NH; ++h) {
         const __m256 pb = _mm256_broadcast_ss(p + (h0 + h) * kAttnDecodeBlock + x);

@@ -107,12 +107,21 @@ inline void softmax_step(float* s, int nvec, const float* maskadd, const float* 
     _mm512_storeu_ps(s + v * 16, e);
     sum = _mm512_add_ps(sum, e);
   }
-  *alpha = std::exp(*m - m_new);
+  // The vector exp avoids a libm call that would spill every live vector register.
+  *alpha = *m == m_new ? 1.0f : _mm512_cvtss_f32(avx512::exp(_mm512_set1_ps(*m - m_new)));
   *l = *l * *alpha + hsum(sum);
   *m = m_new;
 }
 
 // Decode scores: s[h][x] = qs[h] · k[j + x] for the NH heads from h0, x < n.
+// The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
+// key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
+// fetch the row kAhead keys ahead explicitly.
+constexpr int64_t kAhead = 6;
+inline void prefetch_row(const float* row, int64_t n) {
+  for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(row + c), _MM_HINT_T0);
+}
+
 template <int NH>
 void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                    int64_t j, int64_t n, const float* qs, float* s) {
@@ -120,6 +129,7 @@ void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
   const __mmask16 tail = lanes(D - (nvec - 1) * 16);
   const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
   for (int64_t x = 0; x < n; ++x, kr += stride) {
+    if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
     __m512 c[NH];
     for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
     for (int64_t cv = 0; cv < nvec; ++cv) {
@@ -146,6 +156,7 @@ void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
       for (int v = 0; v < 4; ++v) c[h][v] = _mm512_maskz_loadu_ps(st[v], acc + (h0 + h) * Dp + dc + v * 16);
     const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
     for (int64_t x = 0; x < n; ++x, vr += stride) {
+      if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
       __m512 vv[4];
       for (int v = 0; v < 4; ++v) vv[v] = _mm512_maskz_loadu_ps(ld[v], vr + v * 16);
       for (int h = 0; h < NH; ++h) {

@@ -105,9 +105,18 @@ inline void softmax_step(float* s, int nvec, const float* maskadd, const float* 
     vst1q_f32(s + v * 4, e);
     sum = vaddq_f32(sum, e);
   }
-  *alpha = std::exp(*m - m_new);
+  // The vector exp avoids a libm call that would spill every live vector register.
+  *alpha = *m == m_new ? 1.0f : vgetq_lane_f32(neon::exp(vdupq_n_f32(*m - m_new)), 0);
   *l = *l * *alpha + hsum(sum);
   *m = m_new;
+}
+
+// The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
+// key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
+// fetch the row kAhead keys ahead explicitly.
+constexpr int64_t kAhead = 6;
+inline void prefetch_row(const float* row, int64_t n) {
+  for (int64_t c = 0; c < n; c += 16) __builtin_prefetch(row + c);
 }
 
 template <int NH>
@@ -116,6 +125,7 @@ void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
   const int64_t D = a.head_dim, nvec = (D + 3) / 4, stride = a.kv_heads * D;
   const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
   for (int64_t x = 0; x < n; ++x, kr += stride) {
+    if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
     float32x4_t c[NH];
     for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
     for (int64_t cv = 0; cv < nvec; ++cv) {
@@ -137,6 +147,7 @@ void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64
     const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
     const bool full = dc + 16 <= D;
     for (int64_t x = 0; x < n; ++x, vr += stride) {
+      if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
       float32x4_t vv[4];
       for (int v = 0; v < 4; ++v) vv[v] = full ? vld1q_f32(vr + v * 4) : load_partial(vr + v * 4, D - dc - v * 4);
       for (int h = 0; h < NH; ++h) {

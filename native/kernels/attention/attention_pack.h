@@ -24,6 +24,11 @@ inline void attn_pack_kv(const AttentionArgs& a, const AttentionTileLayout& L, i
     float* kcol = kt + (j / kAttnKeyTile) * kAttnKeyTile * D + j % kAttnKeyTile;
     float* vrow = vp + j * Dp;
     if (j < kend) {
+      // Rows of one kv head are a page apart in large caches: fetch a few keys ahead.
+      if (j + 4 < kend) {
+        __builtin_prefetch(a.k + (b * a.seq_k + j + 4) * stride + g * D);
+        __builtin_prefetch(a.v + (b * a.seq_k + j + 4) * stride + g * D);
+      }
       const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
       const float* vr = a.v + (b * a.seq_k + j) * stride + g * D;
       for (int64_t d = 0; d < D; ++d) kcol[d * kAttnKeyTile] = kr[d];

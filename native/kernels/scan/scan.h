@@ -17,6 +17,8 @@
 // same again for A transposed), B[t, g, n] and C[t, g, n] are broadcasts, and softplus, D and the
 // silu(z) gate run on whole vectors with no horizontal sum. The step vectorises over d_state, the
 // state's own memory order, with dt and the gate computed vectorised over channels around it.
+// The SIMD paths stage A pre-multiplied by log2 e and evaluate exp(dt * A) as a lean 2^x (the one
+// exp per state element per step is nearly the whole cost).
 // SIMD paths agree with the reference within ~1e-5 relative (polynomial exp/log, FMA).
 #pragma once
 #include <cstdint>

@@ -51,24 +51,25 @@ inline __m512 silu(__m512 x) {
   return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), avx512::exp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
-// exp for the discretisation exp(dt * A), the scan's hot spot: avx512::exp's Cephes polynomial
-// with 2^n applied by vscalefps, which saves the integer exponent assembly. Below -87.3 it returns
-// ~1e-38 rather than 0 (harmless next to the dt * B * u term). The clamps keep NaN (second operand).
-inline __m512 exp_disc(__m512 x) {
-  x = _mm512_max_ps(_mm512_set1_ps(-87.3365447504f), _mm512_min_ps(_mm512_set1_ps(88.3762626647949f), x));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500E-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+// 2^x for the discretisation exp(dt * A) = 2^(dt * A log2 e), the scan's hot spot (A is staged
+// pre-multiplied by log2 e). Degree-6 Taylor polynomial of 2^f on [-1/2, 1/2] (relative error
+// < 2e-7) and vscalefps for 2^n, which also flushes to 0 and overflows to inf by itself; the
+// clamps only keep n finite, and keep NaN (second operand wins).
+inline __m512 exp2_disc(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-151.0f), _mm512_min_ps(_mm512_set1_ps(129.0f), x));
+  const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(x, n);
+  __m512 p = _mm512_set1_ps(1.5403270679109895e-4f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3333558146428443e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, n);
 }
+
+constexpr float kLog2e = 1.44269504088896341f;
 
 struct Lanes {
   __mmask16 mask[kNv];
@@ -101,7 +102,7 @@ void prefill(const ScanArgs& a, int64_t b, int64_t d0, int64_t width, float* hT,
     for (int64_t j = 0; j < kS; ++j) {
       const int64_t src = (b * dim + d0 + j) * N + n;
       hT[n * kS + j] = j < width && a.state ? a.state[src] : 0.0f;
-      aT[n * kS + j] = j < width ? a.A[(d0 + j) * N + n] : 0.0f;
+      aT[n * kS + j] = j < width ? a.A[(d0 + j) * N + n] * kLog2e : 0.0f;
     }
   }
   __m512 bias[kNv], Dv[kNv];
@@ -126,7 +127,7 @@ void prefill(const ScanArgs& a, int64_t b, int64_t d0, int64_t width, float* hT,
       float* hn = hT + n * kS;
       const float* an = aT + n * kS;
       for (int v = 0; v < kNv; ++v) {
-        const __m512 dA = exp_disc(_mm512_mul_ps(dt[v], _mm512_loadu_ps(an + v * kW)));
+        const __m512 dA = exp2_disc(_mm512_mul_ps(dt[v], _mm512_loadu_ps(an + v * kW)));
         const __m512 h = _mm512_fmadd_ps(dA, _mm512_loadu_ps(hn + v * kW), _mm512_mul_ps(dtu[v], bn));
         _mm512_storeu_ps(hn + v * kW, h);
         acc[v] = _mm512_fmadd_ps(cn, h, acc[v]);
@@ -170,7 +171,7 @@ void scan_step_f32_avx512(const ScanArgs& a, int64_t b, int64_t d0, int64_t d1, 
   const __mmask16 nm = tail_mask(int(N % kW));
   for (int64_t d = d0; d < d1; ++d) {
     const float dtv = dtb[d - d0];
-    const __m512 dt = _mm512_set1_ps(dtv), dtu = _mm512_set1_ps(dtv * a.u[b * dim + d]);
+    const __m512 dt2 = _mm512_set1_ps(dtv * kLog2e), dtu = _mm512_set1_ps(dtv * a.u[b * dim + d]);
     const float* h0 = a.state ? a.state + (b * dim + d) * N : nullptr;
     float* h1 = a.last_state + (b * dim + d) * N;
     const float* Ad = a.A + d * N;
@@ -178,14 +179,14 @@ void scan_step_f32_avx512(const ScanArgs& a, int64_t b, int64_t d0, int64_t d1, 
     int64_t n = 0;
     for (; n + kW <= N; n += kW) {
       const __m512 h = h0 ? _mm512_loadu_ps(h0 + n) : _mm512_setzero_ps();
-      const __m512 dA = exp_disc(_mm512_mul_ps(dt, _mm512_loadu_ps(Ad + n)));
+      const __m512 dA = exp2_disc(_mm512_mul_ps(dt2, _mm512_loadu_ps(Ad + n)));
       const __m512 hn = _mm512_fmadd_ps(dA, h, _mm512_mul_ps(dtu, _mm512_loadu_ps(Bt + n)));
       _mm512_storeu_ps(h1 + n, hn);
       acc = _mm512_fmadd_ps(_mm512_loadu_ps(Ct + n), hn, acc);
     }
     if (n < N) {
       const __m512 h = h0 ? _mm512_maskz_loadu_ps(nm, h0 + n) : _mm512_setzero_ps();
-      const __m512 dA = exp_disc(_mm512_mul_ps(dt, _mm512_maskz_loadu_ps(nm, Ad + n)));
+      const __m512 dA = exp2_disc(_mm512_mul_ps(dt2, _mm512_maskz_loadu_ps(nm, Ad + n)));
       const __m512 hn = _mm512_fmadd_ps(dA, h, _mm512_mul_ps(dtu, _mm512_maskz_loadu_ps(nm, Bt + n)));
       _mm512_mask_storeu_ps(h1 + n, nm, hn);
       acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(nm, Ct + n), hn, acc);

@@ -52,6 +52,27 @@ inline float32x4_t silu(float32x4_t x) {
   return vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), neon::exp(vnegq_f32(x))));
 }
 
+// 2^x for the discretisation exp(dt * A) = 2^(dt * A log2 e) (scan_avx2.cc): A is staged
+// pre-multiplied by log2 e; degree-6 Taylor polynomial of 2^f on [-1/2, 1/2] times 2^n built in
+// the exponent bits. The clamps keep 2^n normal (~1e-38 instead of 0 below) and NaN is put back.
+inline float32x4_t exp2_disc(float32x4_t x) {
+  const uint32x4_t is_nan = vmvnq_u32(vceqq_f32(x, x));
+  const float32x4_t xc = vmaxq_f32(vminq_f32(x, vdupq_n_f32(127.0f)), vdupq_n_f32(-126.0f));
+  const float32x4_t n = vrndnq_f32(xc);
+  const float32x4_t f = vsubq_f32(xc, n);
+  float32x4_t p = vdupq_n_f32(1.5403270679109895e-4f);
+  p = vfmaq_f32(vdupq_n_f32(1.3333558146428443e-3f), p, f);
+  p = vfmaq_f32(vdupq_n_f32(9.6181291076284772e-3f), p, f);
+  p = vfmaq_f32(vdupq_n_f32(5.5504108664821580e-2f), p, f);
+  p = vfmaq_f32(vdupq_n_f32(2.4022650695910071e-1f), p, f);
+  p = vfmaq_f32(vdupq_n_f32(6.9314718055994531e-1f), p, f);
+  p = vfmaq_f32(vdupq_n_f32(1.0f), p, f);
+  const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
+  return vbslq_f32(is_nan, x, vmulq_f32(p, vreinterpretq_f32_s32(e)));
+}
+
+constexpr float kLog2e = 1.44269504088896341f;
+
 // kS channels at d0 of batch row b over the whole sequence. hT and aT are [d_state][kS].
 void prefill(const ScanArgs& a, int64_t b, int64_t d0, float* hT, float* aT) {
   const int64_t N = a.d_state, L = a.seq_len, dim = a.dim, G = a.groups;
@@ -59,7 +80,7 @@ void prefill(const ScanArgs& a, int64_t b, int64_t d0, float* hT, float* aT) {
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t j = 0; j < kS; ++j) {
       hT[n * kS + j] = a.state ? a.state[(b * dim + d0 + j) * N + n] : 0.0f;
-      aT[n * kS + j] = a.A[(d0 + j) * N + n];
+      aT[n * kS + j] = a.A[(d0 + j) * N + n] * kLog2e;
     }
   }
   float32x4_t bias[kNv], Dv[kNv];
@@ -84,7 +105,7 @@ void prefill(const ScanArgs& a, int64_t b, int64_t d0, float* hT, float* aT) {
       float* hn = hT + n * kS;
       const float* an = aT + n * kS;
       for (int v = 0; v < kNv; ++v) {
-        const float32x4_t dA = neon::exp(vmulq_f32(dt[v], vld1q_f32(an + v * kW)));
+        const float32x4_t dA = exp2_disc(vmulq_f32(dt[v], vld1q_f32(an + v * kW)));
         const float32x4_t h = vfmaq_f32(vmulq_n_f32(dtu[v], bn), dA, vld1q_f32(hn + v * kW));
         vst1q_f32(hn + v * kW, h);
         acc[v] = vfmaq_n_f32(acc[v], h, cn);
@@ -133,7 +154,7 @@ void scan_step_f32_neon(const ScanArgs& a, int64_t b, int64_t d0, int64_t d1, fl
     int64_t n = 0;
     for (; n + kW <= N; n += kW) {
       const float32x4_t h = h0 ? vld1q_f32(h0 + n) : vdupq_n_f32(0.0f);
-      const float32x4_t dA = neon::exp(vmulq_n_f32(vld1q_f32(Ad + n), dtv));
+      const float32x4_t dA = exp2_disc(vmulq_n_f32(vld1q_f32(Ad + n), dtv * kLog2e));
       const float32x4_t hn = vfmaq_f32(vmulq_n_f32(vld1q_f32(Bt + n), dtu), dA, h);
       vst1q_f32(h1 + n, hn);
       acc = vfmaq_f32(acc, vld1q_f32(Ct + n), hn);

@@ -1,6 +1,6 @@
 // Small hand-built tokenizer.json files, one per family, in the layout transformers' fast
 // tokenizers save (fixtures ship no tokenizer). Each writes its folder and returns the vocab.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const added = (id: number, content: string, extra: Record<string, unknown> = {}) => ({
@@ -132,5 +132,50 @@ export function t5Tokenizer(tmp: string): string {
       tokenizer_class: 'T5Tokenizer', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', extra_ids: 2,
       additional_special_tokens: ['<extra_id_0>', '<extra_id_1>'],
     },
+  });
+}
+
+/** Llama-2 as newer transformers save it (legacy: false): a Metaspace pre-tokenizer, no normalizer. */
+export function llamaMetaspaceTokenizer(tmp: string): string {
+  const dir = llamaTokenizer(tmp);
+  const path = join(dir, 'tokenizer.json');
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  json.normalizer = null;
+  json.pre_tokenizer = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
+  writeFileSync(path, JSON.stringify(json));
+  return dir;
+}
+
+/** Llama-3 style: byte-level BPE behind a tiktoken-style Split regex, <|begin_of_text|> $A. */
+export function llama3Tokenizer(tmp: string): string {
+  const usable = ['Ġ p', 'Ġp a', 'Ġpa y', "' ll", '1 2', '12 3', 'Ġ d', 'o l', 'Ġd ol', 'l a', 'la r', 'Ġdol lar'];
+  const words = [...bytesToUnicode(), ...usable.map((m) => m.replace(' ', ''))];
+  const specials = ['<|begin_of_text|>', '<|end_of_text|>', '<|eot_id|>'];
+  const vocab = Object.fromEntries(words.map((w, i) => [w, i]));
+  const n = words.length;
+  const pattern = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  return write(tmp, {
+    'tokenizer.json': {
+      version: '1.0',
+      added_tokens: specials.map((t, i) => added(n + i, t)),
+      normalizer: null,
+      pre_tokenizer: {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false },
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+        ],
+      },
+      post_processor: {
+        type: 'Sequence',
+        processors: [
+          { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+          template([sp('<|begin_of_text|>'), seqA], { '<|begin_of_text|>': n }),
+        ],
+      },
+      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: true, vocab, merges: usable },
+    },
+    'tokenizer_config.json': { tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>', clean_up_tokenization_spaces: true },
   });
 }

@@ -1,0 +1,29 @@
+// norm family: rmsNorm and layerNorm over 512 rows of 768 and 3072 (the parity tests' bench
+// cases, test/cases/norm.ts). One read and one write of x: memory-bound.
+import { Tensor } from '../../lib/tensor.js';
+import { type NormCase, normBenchCases, normCases } from '../../test/cases/norm.js';
+import type { BenchCase, Mode } from './harness.js';
+
+function norm(kernel: 'rmsNorm' | 'layerNorm', c: NormCase): BenchCase {
+  const size = c.dims.reduce((a, b) => a * b, 1);
+  return {
+    kernel,
+    name: c.name,
+    bound: 'memory',
+    bytes: 8 * size,
+    elements: size,
+    args: () => [
+      {
+        x: new Tensor(c.x(), c.dims),
+        weight: c.weightData(),
+        ...(kernel === 'layerNorm' ? { bias: c.biasData() } : {}),
+        eps: c.eps,
+      },
+    ],
+  };
+}
+
+export function benchCases(mode: Mode): BenchCase[] {
+  const cases = mode === 'tiny' ? [normCases[1]] : mode === 'quick' ? normBenchCases.slice(0, 1) : normBenchCases;
+  return cases.flatMap((c) => [norm('rmsNorm', c), norm('layerNorm', c)]);
+}

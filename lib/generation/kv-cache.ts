@@ -1,0 +1,83 @@
+// Per-layer carried state of one batch of sequences: the self-attention K/V cache (grown by
+// doubling, token-major [batch, len, kvHeads, headDim] like the attention kernel reads it), the
+// cross-attention K/V computed once from the encoder output, and Mamba's conv and SSM states.
+import { Tensor } from '../tensor.js';
+
+export class KvCache {
+  private k: Float32Array;
+  private v: Float32Array;
+  private cap: number;
+  length = 0;
+
+  constructor(
+    readonly batch: number,
+    readonly kvHeads: number,
+    readonly headDim: number,
+    capacity = 16,
+  ) {
+    this.cap = Math.max(1, capacity);
+    this.k = new Float32Array(batch * this.cap * kvHeads * headDim);
+    this.v = new Float32Array(batch * this.cap * kvHeads * headDim);
+  }
+
+  /** Appends k, v [batch, seq, kvHeads, headDim]; returns the whole cache as K, V tensors. */
+  append(k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
+    const seq = k.dims[1];
+    const row = this.kvHeads * this.headDim;
+    if (this.length + seq > this.cap) this.grow(Math.max(this.cap * 2, this.length + seq));
+    for (let b = 0; b < this.batch; b++) {
+      const dst = (b * this.cap + this.length) * row;
+      this.k.set(k.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
+      this.v.set(v.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
+    }
+    this.length += seq;
+    return { k: this.view(this.k), v: this.view(this.v) };
+  }
+
+  private view(buf: Float32Array): Tensor {
+    const row = this.kvHeads * this.headDim;
+    const dims = [this.batch, this.length, this.kvHeads, this.headDim];
+    // One sequence: the filled prefix is already contiguous.
+    if (this.batch === 1) return new Tensor(buf.subarray(0, this.length * row), dims);
+    const out = new Float32Array(this.batch * this.length * row);
+    for (let b = 0; b < this.batch; b++) out.set(buf.subarray(b * this.cap * row, (b * this.cap + this.length) * row), b * this.length * row);
+    return new Tensor(out, dims);
+  }
+
+  private grow(cap: number): void {
+    const row = this.kvHeads * this.headDim;
+    const k = new Float32Array(this.batch * cap * row);
+    const v = new Float32Array(this.batch * cap * row);
+    for (let b = 0; b < this.batch; b++) {
+      k.set(this.k.subarray(b * this.cap * row, (b * this.cap + this.length) * row), b * cap * row);
+      v.set(this.v.subarray(b * this.cap * row, (b * this.cap + this.length) * row), b * cap * row);
+    }
+    this.k = k;
+    this.v = v;
+    this.cap = cap;
+  }
+}
+
+export interface LayerState {
+  self?: KvCache;
+  cross?: { k: Tensor; v: Tensor };
+  /** Mamba: [batch, dim, width-1] conv inputs, [batch, dim, dState] SSM state. */
+  conv?: Tensor;
+  ssm?: Tensor;
+}
+
+/** Everything carried between generation steps of one batch of sequences. */
+export interface SequenceState {
+  layers: LayerState[];
+  /** Tokens already consumed by the decoder. */
+  length: number;
+  /** Decoders: keys to keep [batch, length] (left padding), and each sequence's next position. */
+  mask?: Uint8Array;
+  nextPositions?: Int32Array;
+  /** Encoder output and its mask (encoder-decoders). */
+  memory?: { hidden: Tensor; mask?: Uint8Array };
+}
+
+export function newSequenceState(numLayers: number): SequenceState {
+  return { layers: Array.from({ length: numLayers }, () => ({})), length: 0 };
+}

@@ -1,0 +1,108 @@
+// Multi-head attention, self or cross (Vaswani et al. 2017, eq. 1-2), as one parameterised layer:
+// separate q/k/v projections or GPT-2's fused c_attn, optional biases, grouped K/V heads, RoPE on
+// q and k, an additive bias (T5 relative positions, from the context), a KV cache in the layer's
+// state slot (self: appended each step; cross: computed once from the encoder output), causal or
+// not, and the score scale (default 1/sqrt(headDim); T5 uses 1).
+import { KvCache } from '../../generation/kv-cache.js';
+import type { Weights } from '../weights.js';
+import type { Ctx } from './context.js';
+import { linear } from './linear.js';
+import { type F32, reshape, sliceLast } from './ops.js';
+import type { Ops } from './ops.js';
+
+export interface AttentionOpts {
+  hidden: number;
+  heads: number;
+  /** Grouped-query K/V heads (default heads). */
+  kvHeads?: number;
+  headDim: number;
+  /** Projection names under the prefix: q, k, v, o; or qkv for a fused [hidden, 3·inner] Conv1D. */
+  names: { q: string; k: string; v: string; o: string } | { qkv: string; o: string };
+  /** Biases on q/k/v and on o: true, false or 'optional' (attention_bias). */
+  bias: boolean | 'optional';
+  conv1d?: boolean;
+  /** RoPE on q and k: inverse frequencies for a sequence of the given length. */
+  rope?: { invFreq: (seqLen: number) => Float32Array; style: 'half' | 'interleaved' };
+  scale?: number;
+  /** Keys come from the encoder output (ctx.memory), computed once per sequence. */
+  cross?: boolean;
+  /** Add ctx.selfBias to the scores (T5). */
+  useBias?: boolean;
+}
+
+export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts) {
+  const { hidden, heads, headDim } = o;
+  const kvHeads = o.kvHeads ?? heads;
+  const inner = heads * headDim;
+  const kvInner = kvHeads * headDim;
+  const lin = { bias: o.bias, conv1d: o.conv1d };
+  const n = o.names;
+  let project: (x: F32) => { q: F32; k: F32; v: F32 };
+  let projectKv: (x: F32) => { k: F32; v: F32 };
+  let projectQ: (x: F32) => F32;
+  if ('qkv' in n) {
+    const qkv = linear(ops, w, `${prefix}.${n.qkv}`, hidden, inner + 2 * kvInner, lin);
+    project = (x) => {
+      const y = qkv(x);
+      return { q: sliceLast(y, 0, inner), k: sliceLast(y, inner, kvInner), v: sliceLast(y, inner + kvInner, kvInner) };
+    };
+    projectQ = (x) => project(x).q;
+    projectKv = (x) => project(x);
+  } else {
+    const q = linear(ops, w, `${prefix}.${n.q}`, hidden, inner, lin);
+    const k = linear(ops, w, `${prefix}.${n.k}`, hidden, kvInner, lin);
+    const v = linear(ops, w, `${prefix}.${n.v}`, hidden, kvInner, lin);
+    projectQ = q;
+    projectKv = (x) => ({ k: k(x), v: v(x) });
+    project = (x) => ({ q: q(x), ...projectKv(x) });
+  }
+  const out = linear(ops, w, `${prefix}.${n.o}`, inner, hidden, lin);
+  const heads4 = (t: F32, hs: number) => reshape(t, [t.dims[0], t.dims[1], hs, headDim]);
+
+  return (x: F32, ctx: Ctx, il: number): F32 => {
+    const [batch, seq] = x.dims;
+    const slot = ctx.state?.[il];
+    let q: F32;
+    let k: F32;
+    let v: F32;
+    let keyPaddingMask: Uint8Array | undefined;
+    if (o.cross) {
+      const mem = ctx.memory;
+      if (!mem) throw new Error('internal: cross-attention without an encoder output');
+      q = heads4(projectQ(x), heads);
+      let kv = slot?.cross;
+      if (!kv) {
+        const p = projectKv(mem.hidden);
+        kv = { k: heads4(p.k, kvHeads), v: heads4(p.v, kvHeads) };
+        if (slot) slot.cross = kv;
+      }
+      k = kv.k;
+      v = kv.v;
+      keyPaddingMask = mem.mask;
+    } else {
+      const p = project(x);
+      q = heads4(p.q, heads);
+      k = heads4(p.k, kvHeads);
+      v = heads4(p.v, kvHeads);
+      if (o.rope) {
+        let maxPos = 0;
+        for (const pos of ctx.positions.data) maxPos = Math.max(maxPos, pos);
+        const invFreq = o.rope.invFreq(maxPos + 1);
+        q = ops.rope(q, ctx.positions, invFreq, o.rope.style);
+        k = ops.rope(k, ctx.positions, invFreq, o.rope.style);
+      }
+      if (slot) {
+        slot.self ??= new KvCache(batch, kvHeads, headDim, Math.max(16, seq * 2));
+        ({ k, v } = slot.self.append(k, v));
+      }
+      keyPaddingMask = ctx.selfMask;
+    }
+    const attn = ops.attention({
+      q, k, v, keyPaddingMask,
+      bias: o.useBias ? ctx.selfBias : undefined,
+      scale: o.scale,
+      causal: !o.cross && ctx.causal,
+    });
+    return out(reshape(attn, [batch, seq, inner]));
+  };
+}

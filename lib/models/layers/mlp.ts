@@ -1,0 +1,38 @@
+// Feed-forward blocks: plain down(act(up(x))) (BERT, GPT-2, BART, T5 relu) and gated
+// down(act(gate(x)) * up(x)) (LLaMA SwiGLU, T5 v1.1 gated-gelu).
+import type { Weights } from '../weights.js';
+import type { Map1 } from './context.js';
+import { linear, type LinearOpts } from './linear.js';
+import type { Activation, Ops } from './ops.js';
+
+export interface MlpOpts extends LinearOpts {
+  hidden: number;
+  inner: number;
+  act: Activation;
+  /** Checkpoint names under the prefix. */
+  up: string;
+  down: string;
+}
+
+export function mlp(ops: Ops, w: Weights, prefix: string, o: MlpOpts): Map1 {
+  const up = linear(ops, w, `${prefix}.${o.up}`, o.hidden, o.inner, o);
+  const down = linear(ops, w, `${prefix}.${o.down}`, o.inner, o.hidden, o);
+  return (x) => down(ops.act(o.act, up(x)));
+}
+
+export interface GatedMlpOpts extends MlpOpts {
+  gate: string;
+  act: 'silu' | 'gelu' | 'gelu_tanh';
+}
+
+export function gatedMlp(ops: Ops, w: Weights, prefix: string, o: GatedMlpOpts): Map1 {
+  const gate = linear(ops, w, `${prefix}.${o.gate}`, o.hidden, o.inner, o);
+  const up = linear(ops, w, `${prefix}.${o.up}`, o.hidden, o.inner, o);
+  const down = linear(ops, w, `${prefix}.${o.down}`, o.inner, o.hidden, o);
+  return (x) => {
+    const g = gate(x);
+    const u = up(x);
+    const h = o.act === 'silu' ? ops.siluMul(g, u) : ops.geluMul(g, u, o.act === 'gelu_tanh' ? 'tanh' : 'none');
+    return down(h);
+  };
+}

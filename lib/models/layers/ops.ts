@@ -1,0 +1,114 @@
+// The kernels a model calls, bound to the model's backend. Layer code calls these synchronously
+// inside the model's worker thread. While a kernel family has no native implementation yet the
+// call runs its TS twin instead (recorded in `fallbacks`, reported by the model), so a model on
+// the native backend always runs.
+import { kernels } from '../../ops/index.js';
+import type { BackendName } from '../../backend/select.js';
+import { Tensor, type TensorLike } from '../../tensor.js';
+import type { W } from '../weights.js';
+
+export type F32 = Tensor<Float32Array>;
+type AnyKernel = (args: never, opts: { backend: BackendName }) => unknown;
+
+export interface Ops {
+  readonly backend: BackendName;
+  readonly fallbacks: Set<string>;
+  linear(x: TensorLike<Float32Array>, weight: W, bias?: W): F32;
+  embedding(table: W, ids: TensorLike<Int32Array>): F32;
+  rmsNorm(x: TensorLike<Float32Array>, weight: W | undefined, eps: number): F32;
+  layerNorm(x: TensorLike<Float32Array>, weight: W | undefined, bias: W | undefined, eps: number): F32;
+  rope(x: F32, positions: TensorLike<Int32Array>, invFreq: Float32Array, style: 'half' | 'interleaved'): F32;
+  attention(args: {
+    q: F32; k: TensorLike<Float32Array>; v: TensorLike<Float32Array>;
+    keyPaddingMask?: Uint8Array; bias?: Float32Array; scale?: number; causal?: boolean;
+  }): F32;
+  add(a: TensorLike<Float32Array>, b: TensorLike<Float32Array>): F32;
+  mul(a: TensorLike<Float32Array>, b: TensorLike<Float32Array>): F32;
+  siluMul(gate: F32, up: F32): F32;
+  geluMul(gate: F32, up: F32, approximate: 'none' | 'tanh'): F32;
+  act(kind: Activation, x: F32): F32;
+  causalConv1d(args: { x: F32; weight: TensorLike<Float32Array>; bias?: TensorLike<Float32Array>; state?: TensorLike<Float32Array>; activation: 'silu' | 'none' }): { y: F32; state: F32 };
+  selectiveScan(args: Record<string, unknown>): { y: F32; lastState: F32 };
+}
+
+export type Activation = 'gelu' | 'gelu_tanh' | 'relu' | 'silu';
+
+/** HF's activation names (ACT2FN) to ours. */
+export function activationOf(hfName: unknown): Activation {
+  switch (hfName) {
+    case 'gelu':
+      return 'gelu';
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+    case 'gelu_fast':
+      return 'gelu_tanh';
+    case 'relu':
+      return 'relu';
+    case 'silu':
+    case 'swish':
+      return 'silu';
+    default:
+      throw new RangeError(`unsupported activation ${JSON.stringify(hfName)}`);
+  }
+}
+
+function isMissingNative(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith('internal: the native addon has no kernel');
+}
+
+export function bindOps(backend: BackendName): Ops {
+  const fallbacks = new Set<string>();
+  function call<R>(name: string, fn: AnyKernel, args: unknown): R {
+    const k = fn as unknown as (a: unknown, o: { backend: BackendName }) => R;
+    if (backend === 'ts' || fallbacks.has(name)) return k(args, { backend: 'ts' });
+    try {
+      return k(args, { backend });
+    } catch (e) {
+      if (!isMissingNative(e)) throw e;
+      fallbacks.add(name);
+      return k(args, { backend: 'ts' });
+    }
+  }
+  return {
+    backend,
+    fallbacks,
+    linear: (x, weight, bias) => call('linear', kernels.linear, { x, weight, bias }),
+    embedding: (table, ids) => call('embedding', kernels.embedding, { table, ids }),
+    rmsNorm: (x, weight, eps) => call('rmsNorm', kernels.rmsNorm, { x, weight, eps }),
+    layerNorm: (x, weight, bias, eps) => call('layerNorm', kernels.layerNorm, { x, weight, bias, eps }),
+    rope: (x, positions, invFreq, style) => call('rope', kernels.rope, { x, positions, invFreq, style }),
+    attention: (args) => call('attention', kernels.attention, args),
+    add: (a, b) => call('add', kernels.add, { a, b }),
+    mul: (a, b) => call('mul', kernels.mul, { a, b }),
+    siluMul: (gate, up) => call('siluMul', kernels.siluMul, { gate, up }),
+    geluMul: (gate, up, approximate) => call('geluMul', kernels.geluMul, { gate, up, approximate }),
+    act: (kind, x) =>
+      kind === 'silu'
+        ? call('silu', kernels.silu, { x })
+        : kind === 'relu'
+          ? call('relu', kernels.relu, { x })
+          : call('gelu', kernels.gelu, { x, approximate: kind === 'gelu_tanh' ? 'tanh' : 'none' }),
+    causalConv1d: (args) => call('causalConv1d', kernels.causalConv1d, args),
+    selectiveScan: (args) => call('selectiveScan', kernels.selectiveScan, args),
+  };
+}
+
+/** x * s elementwise (embedding scales, T5's tied-head rescale): glue, not a kernel. */
+export function scaled(x: TensorLike<Float32Array>, s: number): F32 {
+  const out = new Float32Array(x.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = x.data[i] * s;
+  return new Tensor(out, x.dims);
+}
+
+/** Columns [from, from + width) of the last axis of x [..., n] → [..., width]. */
+export function sliceLast(x: TensorLike<Float32Array>, from: number, width: number): F32 {
+  const n = x.dims[x.dims.length - 1];
+  const rows = n === 0 ? 0 : x.data.length / n;
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(x.data.subarray(r * n + from, r * n + from + width), r * width);
+  return new Tensor(out, [...x.dims.slice(0, -1), width]);
+}
+
+export function reshape(x: TensorLike<Float32Array>, dims: number[]): F32 {
+  return new Tensor(x.data, dims);
+}

@@ -1,0 +1,106 @@
+// The model's worker thread: loads the checkpoint, builds the architecture and runs forward and
+// generate requests one at a time with the synchronous kernels, so the main event loop stays free.
+import { parentPort } from 'node:worker_threads';
+
+import { AbortError } from '../errors.js';
+import { generateBatch } from '../generation/generate.js';
+import { type LocalModel, loadLocal, runForward } from './local.js';
+import type { Run } from './net.js';
+import { type Reply, type Request, serializeError } from './protocol.js';
+
+const port = parentPort!;
+let model: LocalModel | undefined;
+const post = (r: Reply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
+
+function runOf(m: LocalModel, abort: Int32Array): Run {
+  return {
+    ops: m.ops,
+    checkAbort() {
+      if (Atomics.load(abort, 0) !== 0) throw new AbortError('aborted');
+    },
+  };
+}
+
+/** Output tensors travel by transfer; a view that does not own its whole buffer is copied first. */
+function packForTransfer(v: unknown, list: ArrayBuffer[]): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => packForTransfer(x, list));
+  const o = v as Record<string, unknown>;
+  if (o.data instanceof Float32Array && Array.isArray(o.dims)) {
+    let data = o.data;
+    if (!(data.buffer instanceof ArrayBuffer) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || list.includes(data.buffer)) {
+      data = data.slice();
+    }
+    list.push(data.buffer as ArrayBuffer);
+    return { data, dims: o.dims };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = packForTransfer(x, list);
+  return out;
+}
+
+async function handle(msg: Request): Promise<void> {
+  switch (msg.type) {
+    case 'load': {
+      try {
+        model = await loadLocal(msg.dir, {
+          backend: msg.backend,
+          threads: msg.threads,
+          onProgress: (loaded, total) => post({ type: 'progress', loaded, total }),
+        });
+        post({
+          type: 'loaded',
+          info: {
+            architecture: model.architecture,
+            config: model.config as Record<string, unknown>,
+            backend: model.backend,
+            kind: model.net.kind,
+            vocabSize: model.net.vocabSize,
+            eosTokenIds: model.eosTokenIds,
+            decoderStartTokenId: model.net.decoderStartTokenId,
+            generationConfig: model.generationConfig,
+          },
+        });
+      } catch (e) {
+        post({ type: 'error', error: serializeError(e) });
+      }
+      return;
+    }
+    case 'forward': {
+      try {
+        const out = runForward(model!, msg.args, runOf(model!, msg.abort));
+        const list: ArrayBuffer[] = [];
+        const result = packForTransfer(out, list);
+        post({ type: 'result', id: msg.id, result }, list);
+      } catch (e) {
+        post({ type: 'error', id: msg.id, error: serializeError(e) });
+      }
+      return;
+    }
+    case 'generate': {
+      try {
+        const run = runOf(model!, msg.abort);
+        run.checkAbort();
+        generateBatch(model!.net, msg.prompts, msg.options, model!, run, (tokens, logits) =>
+          post({ type: 'tokens', id: msg.id, tokens, ...(msg.withLogits ? { logits: logits.slice() } : {}) }),
+        );
+        post({ type: 'done', id: msg.id });
+      } catch (e) {
+        post({ type: 'error', id: msg.id, error: serializeError(e) });
+      }
+      return;
+    }
+    case 'dispose': {
+      model?.checkpoint.close();
+      model = undefined;
+      post({ type: 'disposed' });
+      return;
+    }
+  }
+}
+
+// Requests run strictly in order: a load finishes before the first forward starts.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (msg: Request) => {
+  queue = queue.then(() => handle(msg));
+});
