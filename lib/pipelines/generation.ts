@@ -71,15 +71,8 @@ async function one(c: TaskContext, task: string, text: string, o: TextGeneration
   return { generatedText: full ? text + out : out, tokens };
 }
 
-/** The runtime's left-padded batch generation (decoder-only), when this Model has it. */
-interface BatchGenerator {
-  generateBatch(prompts: number[][], o: Parameters<Model['generate']>[1]): AsyncIterable<(number | null)[]>;
-}
-
-function batchGeneratorOf(m: Model): BatchGenerator | undefined {
-  const g = (m as unknown as Partial<BatchGenerator>).generateBatch;
-  return m.kind === 'decoder' && typeof g === 'function' ? (m as unknown as BatchGenerator) : undefined;
-}
+/** The runtime's left-padded batch generation (decoder-only models). */
+type BatchGenerator = Pick<Model, 'generateBatch'>;
 
 async function batched(c: TaskContext, g: BatchGenerator, texts: string[], o: TextGenerationOptions): Promise<GenerationResult[]> {
   const prompts = texts.map((t) => promptIds(c, 'text-generation', t));
@@ -99,10 +92,9 @@ async function batched(c: TaskContext, g: BatchGenerator, texts: string[], o: Te
 
 export async function generateTexts(c: TaskContext, task: string, input: unknown, o: TextGenerationOptions = {}): Promise<GenerationResult[]> {
   const texts = textsOf(task, input);
-  const g = batchGeneratorOf(c.model);
-  if (g && texts.length > 1) return batched(c, g, texts, o);
-  // One prompt at a time: encoder-decoders (BART's absolute positions would shift under left
-  // padding) and runtimes without batch generation.
+  if (c.model.kind === 'decoder' && texts.length > 1) return batched(c, c.model, texts, o);
+  // One prompt at a time for encoder-decoders: BART's absolute positions would shift under left
+  // padding.
   const results: GenerationResult[] = [];
   for (const t of texts) results.push(await one(c, task, t, o));
   return results;

@@ -50,27 +50,39 @@ class Pool {
     ctx_ = ctx;
     n_tasks_ = n_tasks;
     next_.store(0, std::memory_order_relaxed);
-    pending_workers_.store(size_ - 1, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    open_.store(true, std::memory_order_seq_cst);
     {
       std::lock_guard<std::mutex> lk(wake_mu_);
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_cv_.notify_all();
     work();
-    // Workers may still be finishing their last task; the job's ctx lives on our stack.
-    for (int spins = 0; pending_workers_.load(std::memory_order_acquire) != 0; ++spins) {
+    // Wait for the tasks, not for the workers: on a busy machine a worker may not be scheduled
+    // for milliseconds, and the caller has then run its share of the tasks itself.
+    wait_until([&] { return done_.load(std::memory_order_acquire) == n_tasks_; });
+    // Close the job; a worker that woke late sees it closed and never touches fn_/ctx_ (which
+    // live on our stack). Those already inside finish their bookkeeping before we return.
+    open_.store(false, std::memory_order_seq_cst);
+    wait_until([&] { return active_.load(std::memory_order_seq_cst) == 0; });
+  }
+
+ private:
+  template <class Cond>
+  static void wait_until(Cond cond) {
+    for (int spins = 0; !cond(); ++spins) {
       if (spins < 100000) ATTNSCAN_PAUSE();
       else std::this_thread::yield();
     }
   }
 
- private:
   void work() {
     t_inside_job = true;
     for (;;) {
       int64_t t = next_.fetch_add(1, std::memory_order_relaxed);
       if (t >= n_tasks_) break;
       fn_(ctx_, t);
+      done_.fetch_add(1, std::memory_order_release);
     }
     t_inside_job = false;
   }
@@ -90,8 +102,9 @@ class Pool {
       }
       if (stop_) return;
       seen = g;
-      work();
-      pending_workers_.fetch_sub(1, std::memory_order_acq_rel);
+      active_.fetch_add(1, std::memory_order_seq_cst);
+      if (open_.load(std::memory_order_seq_cst)) work();
+      active_.fetch_sub(1, std::memory_order_seq_cst);
     }
   }
 
@@ -111,7 +124,9 @@ class Pool {
   std::condition_variable wake_cv_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> next_{0};
-  std::atomic<int> pending_workers_{0};
+  std::atomic<int64_t> done_{0};     // tasks finished in the current job
+  std::atomic<bool> open_{false};    // a job is posted and not yet closed by its caller
+  std::atomic<int> active_{0};       // workers inside a job (between the two checks above)
   std::vector<std::thread> workers_;
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;

@@ -147,6 +147,25 @@ describe('linear: known values', () => {
     }
   });
 
+  it('reads inputs that are views at a byte offset', () => {
+    const c = linearCases.find((k) => k.name === 'x17_in100_out33_bf16_bias') ?? linearCases[0];
+    const args = c.make();
+    const ref = kernels.linear(args, { backend: 'ts' });
+    const view = <T extends Float32Array | Uint16Array>(a: T): T => {
+      const big = new (a.constructor as { new (n: number): T })(a.length + 3);
+      big.set(a, 3);
+      return big.subarray(3) as T;
+    };
+    const moved = {
+      x: { data: view(args.x.data), dims: args.x.dims },
+      weight: { ...args.weight, data: view(args.weight.data) } as typeof args.weight,
+      bias: args.bias && { data: view(args.bias.data), dims: args.bias.dims },
+    };
+    for (const backend of nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const)) {
+      expectClose(kernels.linear(moved, { backend }).data, ref.data, tol, `views/${backend}`);
+    }
+  });
+
   it('handles an empty input axis (bias only) and zero rows', () => {
     for (const backend of nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const)) {
       const y = kernels.linear({ x: { data: new Float32Array(0), dims: [2, 0] }, weight: { data: new Float32Array(0), dims: [3, 0] }, bias: new Tensor(new Float32Array([1, 2, 3]), [3]) }, { backend });
