@@ -27,6 +27,39 @@ struct Out {
   }
 };
 
+struct Tol {
+  float abs, rel;
+};
+
+// Runs the kernel on the scalar path for the reference outputs, then on every ISA (prefill, and for
+// one token the step kernel too) into fresh guarded outputs compared with the reference.
+// run(step, y, state) points the kernel's outputs at y and state and returns its Result.
+template <class Run>
+void check_every_isa(const std::string& name, bool one_token, size_t ys, size_t states, Tol y_tol, Tol state_tol,
+                     Run run) {
+  Out ry(ys), rs(states);
+  force_isa(Isa::scalar);
+  run(false, ry.data(), rs.data());
+  for (Isa isa : supported_isas()) {
+    force_isa(isa);
+    for (bool step : {false, true}) {
+      if (step && !one_token) continue;
+      Out gy(ys), gs(states);
+      const Result r = run(step, gy.data(), gs.data());
+      const std::string label = name + "/" + isa_name(isa) + (step ? "/step" : "/prefill");
+      if (!r.ok()) {
+        std::fprintf(stderr, "  FAIL %s: %s\n", label.c_str(), r.message.c_str());
+        ++test::failures();
+        continue;
+      }
+      test::expect_close(gy.data(), ry.data(), ys, y_tol.abs, y_tol.rel, label + "/y");
+      test::expect_close(gs.data(), rs.data(), states, state_tol.abs, state_tol.rel, label + "/state");
+      gy.guards_intact(label + "/y");
+      gs.guards_intact(label + "/state");
+    }
+  }
+}
+
 struct ScanShape {
   int64_t batch, seq_len, dim, d_state, groups;
   bool D, z, bias, softplus, state;
@@ -49,31 +82,12 @@ void check_scan(const ScanShape& s, uint64_t seed) {
              s.state ? state.data() : nullptr, nullptr, nullptr};
   const std::string name = "scan/b" + std::to_string(s.batch) + "-L" + std::to_string(s.seq_len) + "-d" +
                            std::to_string(s.dim) + "-n" + std::to_string(s.d_state) + "-g" + std::to_string(s.groups);
-  Out ry(tokens), rs(states);
-  a.y = ry.data();
-  a.last_state = rs.data();
-  force_isa(Isa::scalar);
-  scan_selective_f32(a);
-  for (Isa isa : supported_isas()) {
-    force_isa(isa);
-    for (bool step : {false, true}) {
-      if (step && s.seq_len != 1) continue;
-      Out gy(tokens), gs(states);
-      a.y = gy.data();
-      a.last_state = gs.data();
-      const Result r = step ? scan_step_f32(a) : scan_selective_f32(a);
-      const std::string label = name + "/" + isa_name(isa) + (step ? "/step" : "/prefill");
-      if (!r.ok()) {
-        std::fprintf(stderr, "  FAIL %s: %s\n", label.c_str(), r.message.c_str());
-        ++test::failures();
-        continue;
-      }
-      test::expect_close(gy.data(), ry.data(), tokens, 2e-5f, 2e-4f, label + "/y");
-      test::expect_close(gs.data(), rs.data(), states, 2e-5f, 2e-4f, label + "/state");
-      gy.guards_intact(label + "/y");
-      gs.guards_intact(label + "/state");
-    }
-  }
+  check_every_isa(name, s.seq_len == 1, tokens, states, {2e-5f, 2e-4f}, {2e-5f, 2e-4f},
+                  [&](bool step, float* y, float* state) {
+                    a.y = y;
+                    a.last_state = state;
+                    return step ? scan_step_f32(a) : scan_selective_f32(a);
+                  });
 }
 
 struct ConvShape {
@@ -91,31 +105,12 @@ void check_conv(const ConvShape& s, uint64_t seed) {
              s.state ? state.data() : nullptr, s.silu, nullptr, nullptr};
   const std::string name = "conv/b" + std::to_string(s.batch) + "-L" + std::to_string(s.seq_len) + "-d" +
                            std::to_string(s.dim) + "-w" + std::to_string(s.width);
-  Out ry(tokens), rs(states);
-  a.y = ry.data();
-  a.new_state = rs.data();
-  force_isa(Isa::scalar);
-  conv_causal_f32(a);
-  for (Isa isa : supported_isas()) {
-    force_isa(isa);
-    for (bool step : {false, true}) {
-      if (step && s.seq_len != 1) continue;
-      Out gy(tokens), gs(states);
-      a.y = gy.data();
-      a.new_state = gs.data();
-      const Result r = step ? conv_step_f32(a) : conv_causal_f32(a);
-      const std::string label = name + "/" + isa_name(isa) + (step ? "/step" : "/prefill");
-      if (!r.ok()) {
-        std::fprintf(stderr, "  FAIL %s: %s\n", label.c_str(), r.message.c_str());
-        ++test::failures();
-        continue;
-      }
-      test::expect_close(gy.data(), ry.data(), tokens, 1e-6f, 1e-5f, label + "/y");
-      test::expect_close(gs.data(), rs.data(), states, 0.0f, 0.0f, label + "/state");
-      gy.guards_intact(label + "/y");
-      gs.guards_intact(label + "/state");
-    }
-  }
+  check_every_isa(name, s.seq_len == 1, tokens, states, {1e-6f, 1e-5f}, {0.0f, 0.0f},
+                  [&](bool step, float* y, float* state) {
+                    a.y = y;
+                    a.new_state = state;
+                    return step ? conv_step_f32(a) : conv_causal_f32(a);
+                  });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "common/simd_avx512.h"
 #include "kernels/attention/attention.h"
+#include "kernels/attention/attention_driver.h"
 #include "kernels/attention/attention_pack.h"
 
 namespace attnscan {
@@ -15,248 +16,175 @@ using namespace avx512;
 
 inline __mmask16 lanes(int64_t n) { return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1); }
 
-// s[6][64] = qp[6][D] · kt[D][64].
-inline void qk_block(const float* qp, int64_t D, const float* kt, float* s) {
-  __m512 c[6][4];
-#pragma GCC unroll 6
-  for (int r = 0; r < 6; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < 4; ++v) c[r][v] = _mm512_setzero_ps();
-  for (int64_t d = 0; d < D; ++d) {
-    const float* kr = kt + d * kAttnKeyTile;
-    const __m512 k0 = _mm512_loadu_ps(kr), k1 = _mm512_loadu_ps(kr + 16), k2 = _mm512_loadu_ps(kr + 32),
-                 k3 = _mm512_loadu_ps(kr + 48);
-#pragma GCC unroll 6
-    for (int r = 0; r < 6; ++r) {
-      const __m512 qb = _mm512_set1_ps(qp[r * D + d]);
-      c[r][0] = _mm512_fmadd_ps(qb, k0, c[r][0]);
-      c[r][1] = _mm512_fmadd_ps(qb, k1, c[r][1]);
-      c[r][2] = _mm512_fmadd_ps(qb, k2, c[r][2]);
-      c[r][3] = _mm512_fmadd_ps(qb, k3, c[r][3]);
-    }
-  }
-#pragma GCC unroll 6
-  for (int r = 0; r < 6; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < 4; ++v) _mm512_storeu_ps(s + r * kAttnKeyTile + v * 16, c[r][v]);
-}
+// The ISA half of the drivers in attention_driver.h: register-blocked products, the online
+// softmax step and the decode dot products.
+struct Ops {
+  static constexpr int kLanes = 16;
 
-// o[6][NV*16] = alpha * o + p[6][nk] · vp[nk][NV*16] (vp and o rows d_pad apart).
-template <int NV>
-inline void pv_block(const float* p, const float* vp, int64_t d_pad, int64_t nk, const float* alpha, float* o) {
-  __m512 c[6][NV];
+  // s[6][64] = qp[6][D] · kt[D][64].
+  static void qk_block(const float* qp, int64_t D, const float* kt, float* s) {
+    __m512 c[6][4];
 #pragma GCC unroll 6
-  for (int r = 0; r < 6; ++r) {
-    const __m512 ar = _mm512_set1_ps(alpha[r]);
+    for (int r = 0; r < 6; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) c[r][v] = _mm512_mul_ps(_mm512_loadu_ps(o + r * d_pad + v * 16), ar);
-  }
-  for (int64_t j = 0; j < nk; ++j) {
-    __m512 vv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) vv[v] = _mm512_loadu_ps(vp + j * d_pad + v * 16);
+      for (int v = 0; v < 4; ++v) c[r][v] = _mm512_setzero_ps();
+    for (int64_t d = 0; d < D; ++d) {
+      const float* kr = kt + d * kAttnKeyTile;
+      const __m512 k0 = _mm512_loadu_ps(kr), k1 = _mm512_loadu_ps(kr + 16), k2 = _mm512_loadu_ps(kr + 32),
+                   k3 = _mm512_loadu_ps(kr + 48);
 #pragma GCC unroll 6
-    for (int r = 0; r < 6; ++r) {
-      const __m512 pb = _mm512_set1_ps(p[r * kAttnKeyTile + j]);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) c[r][v] = _mm512_fmadd_ps(pb, vv[v], c[r][v]);
-    }
-  }
-#pragma GCC unroll 6
-  for (int r = 0; r < 6; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(o + r * d_pad + v * 16, c[r][v]);
-}
-
-inline void pv_rows(const float* p, const float* vp, int64_t d_pad, int64_t nk, const float* alpha, float* o) {
-  for (int64_t dc = 0; dc < d_pad; dc += 64) {
-    switch (std::min<int64_t>(4, (d_pad - dc) / 16)) {
-      case 4: pv_block<4>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
-      case 3: pv_block<3>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
-      case 2: pv_block<2>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
-      default: pv_block<1>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
-    }
-  }
-}
-
-// Online softmax step for one row over n (<= 64, multiple of 16 in storage) scores in s:
-// masked entries become -inf, s is overwritten with p = exp(s - m_new), and m, l, alpha updated.
-// maskadd holds 0 / -inf per key; bias (may be null) has nbias valid entries; keys >= cut are
-// in the row's causal future.
-inline void softmax_step(float* s, int nvec, const float* maskadd, const float* bias, int64_t nbias, int64_t cut,
-                         float* m, float* l, float* alpha) {
-  const __m512 ninf = _mm512_set1_ps(-INFINITY);
-  __m512 x[4];
-  __m512 mx = ninf;
-  for (int v = 0; v < nvec; ++v) {
-    x[v] = _mm512_add_ps(_mm512_loadu_ps(s + v * 16), _mm512_loadu_ps(maskadd + v * 16));
-    if (bias) x[v] = _mm512_add_ps(x[v], _mm512_maskz_loadu_ps(lanes(nbias - v * 16), bias + v * 16));
-    x[v] = _mm512_mask_mov_ps(ninf, lanes(cut - v * 16), x[v]);
-    mx = _mm512_max_ps(mx, x[v]);
-  }
-  const float m_new = std::max(*m, hmax(mx));
-  if (m_new == -INFINITY) {
-    for (int v = 0; v < nvec; ++v) _mm512_storeu_ps(s + v * 16, _mm512_setzero_ps());
-    *alpha = 1.0f;
-    return;
-  }
-  const __m512 mb = _mm512_set1_ps(m_new);
-  __m512 sum = _mm512_setzero_ps();
-  for (int v = 0; v < nvec; ++v) {
-    const __m512 e = avx512::exp(_mm512_sub_ps(x[v], mb));
-    _mm512_storeu_ps(s + v * 16, e);
-    sum = _mm512_add_ps(sum, e);
-  }
-  // The vector exp avoids a libm call that would spill every live vector register.
-  *alpha = *m == m_new ? 1.0f : _mm512_cvtss_f32(avx512::exp(_mm512_set1_ps(*m - m_new)));
-  *l = *l * *alpha + hsum(sum);
-  *m = m_new;
-}
-
-// Decode scores: s[h][x] = qs[h] · k[j + x] for the NH heads from h0, x < n.
-// The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
-// key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
-// fetch the row kAhead keys ahead explicitly.
-constexpr int64_t kAhead = 6;
-inline void prefetch_row(const float* row, int64_t n) {
-  for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(row + c), _MM_HINT_T0);
-}
-
-template <int NH>
-void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                   int64_t j, int64_t n, const float* qs, float* s) {
-  const int64_t D = a.head_dim, nvec = L.d_pad / 16, stride = a.kv_heads * D;
-  const __mmask16 tail = lanes(D - (nvec - 1) * 16);
-  const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
-  for (int64_t x = 0; x < n; ++x, kr += stride) {
-    if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
-    __m512 c[NH];
-    for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
-    for (int64_t cv = 0; cv < nvec; ++cv) {
-      const __m512 kv = _mm512_maskz_loadu_ps(cv == nvec - 1 ? tail : __mmask16(0xffff), kr + cv * 16);
-      for (int h = 0; h < NH; ++h) c[h] = _mm512_fmadd_ps(_mm512_loadu_ps(qs + (h0 + h) * L.d_pad + cv * 16), kv, c[h]);
-    }
-    for (int h = 0; h < NH; ++h) s[(h0 + h) * kAttnDecodeBlock + x] = hsum(c[h]);
-  }
-}
-
-// Decode values: acc[h] += sum_x p[h][x] v[j + x] for the NH heads from h0, 64 dims at a time.
-template <int NH>
-void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                   int64_t j, int64_t n, const float* p, float* acc) {
-  const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
-  for (int64_t dc = 0; dc < Dp; dc += 64) {
-    __mmask16 ld[4], st[4];
-    for (int v = 0; v < 4; ++v) {
-      ld[v] = lanes(D - dc - v * 16);
-      st[v] = lanes(Dp - dc - v * 16);
-    }
-    __m512 c[NH][4];
-    for (int h = 0; h < NH; ++h)
-      for (int v = 0; v < 4; ++v) c[h][v] = _mm512_maskz_loadu_ps(st[v], acc + (h0 + h) * Dp + dc + v * 16);
-    const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
-    for (int64_t x = 0; x < n; ++x, vr += stride) {
-      if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
-      __m512 vv[4];
-      for (int v = 0; v < 4; ++v) vv[v] = _mm512_maskz_loadu_ps(ld[v], vr + v * 16);
-      for (int h = 0; h < NH; ++h) {
-        const __m512 pb = _mm512_set1_ps(p[(h0 + h) * kAttnDecodeBlock + x]);
-        for (int v = 0; v < 4; ++v) c[h][v] = _mm512_fmadd_ps(pb, vv[v], c[h][v]);
+      for (int r = 0; r < 6; ++r) {
+        const __m512 qb = _mm512_set1_ps(qp[r * D + d]);
+        c[r][0] = _mm512_fmadd_ps(qb, k0, c[r][0]);
+        c[r][1] = _mm512_fmadd_ps(qb, k1, c[r][1]);
+        c[r][2] = _mm512_fmadd_ps(qb, k2, c[r][2]);
+        c[r][3] = _mm512_fmadd_ps(qb, k3, c[r][3]);
       }
     }
-    for (int h = 0; h < NH; ++h)
-      for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(acc + (h0 + h) * Dp + dc + v * 16, st[v], c[h][v]);
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < 4; ++v) _mm512_storeu_ps(s + r * kAttnKeyTile + v * 16, c[r][v]);
   }
-}
+
+  // o[6][NV*16] = alpha * o + p[6][nk] · vp[nk][NV*16] (vp and o rows d_pad apart).
+  template <int NV>
+  static void pv_block(const float* p, const float* vp, int64_t d_pad, int64_t nk, const float* alpha, float* o) {
+    __m512 c[6][NV];
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r) {
+      const __m512 ar = _mm512_set1_ps(alpha[r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) c[r][v] = _mm512_mul_ps(_mm512_loadu_ps(o + r * d_pad + v * 16), ar);
+    }
+    for (int64_t j = 0; j < nk; ++j) {
+      __m512 vv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) vv[v] = _mm512_loadu_ps(vp + j * d_pad + v * 16);
+#pragma GCC unroll 6
+      for (int r = 0; r < 6; ++r) {
+        const __m512 pb = _mm512_set1_ps(p[r * kAttnKeyTile + j]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) c[r][v] = _mm512_fmadd_ps(pb, vv[v], c[r][v]);
+      }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) _mm512_storeu_ps(o + r * d_pad + v * 16, c[r][v]);
+  }
+
+  static void pv_rows(const float* p, const float* vp, int64_t d_pad, int64_t nk, const float* alpha, float* o) {
+    for (int64_t dc = 0; dc < d_pad; dc += 64) {
+      switch (std::min<int64_t>(4, (d_pad - dc) / 16)) {
+        case 4: pv_block<4>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
+        case 3: pv_block<3>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
+        case 2: pv_block<2>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
+        default: pv_block<1>(p, vp + dc, d_pad, nk, alpha, o + dc); break;
+      }
+    }
+  }
+
+  // Online softmax step for one row over n (<= 64, multiple of 16 in storage) scores in s:
+  // masked entries become -inf, s is overwritten with p = exp(s - m_new), and m, l, alpha updated.
+  // maskadd holds 0 / -inf per key; bias (may be null) has nbias valid entries; keys >= cut are
+  // in the row's causal future.
+  static void softmax_step(float* s, int nvec, const float* maskadd, const float* bias, int64_t nbias, int64_t cut,
+                           float* m, float* l, float* alpha) {
+    const __m512 ninf = _mm512_set1_ps(-INFINITY);
+    __m512 x[4];
+    __m512 mx = ninf;
+    for (int v = 0; v < nvec; ++v) {
+      x[v] = _mm512_add_ps(_mm512_loadu_ps(s + v * 16), _mm512_loadu_ps(maskadd + v * 16));
+      if (bias) x[v] = _mm512_add_ps(x[v], _mm512_maskz_loadu_ps(lanes(nbias - v * 16), bias + v * 16));
+      x[v] = _mm512_mask_mov_ps(ninf, lanes(cut - v * 16), x[v]);
+      mx = _mm512_max_ps(mx, x[v]);
+    }
+    const float m_new = std::max(*m, hmax(mx));
+    if (m_new == -INFINITY) {
+      for (int v = 0; v < nvec; ++v) _mm512_storeu_ps(s + v * 16, _mm512_setzero_ps());
+      *alpha = 1.0f;
+      return;
+    }
+    const __m512 mb = _mm512_set1_ps(m_new);
+    __m512 sum = _mm512_setzero_ps();
+    for (int v = 0; v < nvec; ++v) {
+      const __m512 e = avx512::exp(_mm512_sub_ps(x[v], mb));
+      _mm512_storeu_ps(s + v * 16, e);
+      sum = _mm512_add_ps(sum, e);
+    }
+    // The vector exp avoids a libm call that would spill every live vector register.
+    *alpha = *m == m_new ? 1.0f : _mm512_cvtss_f32(avx512::exp(_mm512_set1_ps(*m - m_new)));
+    *l = *l * *alpha + hsum(sum);
+    *m = m_new;
+  }
+
+  // Decode scores: s[h][x] = qs[h] · k[j + x] for the NH heads from h0, x < n.
+  // The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
+  // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
+  // fetch the row kAhead keys ahead explicitly.
+  static constexpr int64_t kAhead = 6;
+  static void prefetch_row(const float* row, int64_t n) {
+    for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(row + c), _MM_HINT_T0);
+  }
+
+  template <int NH>
+  static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
+                     int64_t j, int64_t n, const float* qs, float* s) {
+    const int64_t D = a.head_dim, nvec = L.d_pad / 16, stride = a.kv_heads * D;
+    const __mmask16 tail = lanes(D - (nvec - 1) * 16);
+    const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
+    for (int64_t x = 0; x < n; ++x, kr += stride) {
+      if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
+      __m512 c[NH];
+      for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
+      for (int64_t cv = 0; cv < nvec; ++cv) {
+        const __m512 kv = _mm512_maskz_loadu_ps(cv == nvec - 1 ? tail : __mmask16(0xffff), kr + cv * 16);
+        for (int h = 0; h < NH; ++h)
+          c[h] = _mm512_fmadd_ps(_mm512_loadu_ps(qs + (h0 + h) * L.d_pad + cv * 16), kv, c[h]);
+      }
+      for (int h = 0; h < NH; ++h) s[(h0 + h) * kAttnDecodeBlock + x] = hsum(c[h]);
+    }
+  }
+
+  // Decode values: acc[h] += sum_x p[h][x] v[j + x] for the NH heads from h0, 64 dims at a time.
+  template <int NH>
+  static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
+                     int64_t j, int64_t n, const float* p, float* acc) {
+    const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
+    for (int64_t dc = 0; dc < Dp; dc += 64) {
+      __mmask16 ld[4], st[4];
+      for (int v = 0; v < 4; ++v) {
+        ld[v] = lanes(D - dc - v * 16);
+        st[v] = lanes(Dp - dc - v * 16);
+      }
+      __m512 c[NH][4];
+      for (int h = 0; h < NH; ++h)
+        for (int v = 0; v < 4; ++v) c[h][v] = _mm512_maskz_loadu_ps(st[v], acc + (h0 + h) * Dp + dc + v * 16);
+      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
+      for (int64_t x = 0; x < n; ++x, vr += stride) {
+        if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
+        __m512 vv[4];
+        for (int v = 0; v < 4; ++v) vv[v] = _mm512_maskz_loadu_ps(ld[v], vr + v * 16);
+        for (int h = 0; h < NH; ++h) {
+          const __m512 pb = _mm512_set1_ps(p[(h0 + h) * kAttnDecodeBlock + x]);
+          for (int v = 0; v < 4; ++v) c[h][v] = _mm512_fmadd_ps(pb, vv[v], c[h][v]);
+        }
+      }
+      for (int h = 0; h < NH; ++h)
+        for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(acc + (h0 + h) * Dp + dc + v * 16, st[v], c[h][v]);
+    }
+  }
+};
 
 }  // namespace
 
 void attention_tile_f32_avx512(const AttentionArgs& a, const AttentionTile& t, float* scratch) {
-  const AttentionTileLayout L = attention_tile_layout(a);
-  const int64_t G = L.group, D = a.head_dim, Dp = L.d_pad;
-  const int64_t last_tile = t.first_tile + (L.n_tiles - 1 - t.first_tile) / t.tile_stride * t.tile_stride;
-  const int64_t kend = attn_key_end(a, std::min(a.seq_q, (last_tile + 1) * L.q_tile) - 1);
-  attn_pack_kv(a, L, t.b, t.g, kend, scratch);
-  const float *kt = scratch + L.kt, *vp = scratch + L.vp, *madd = scratch + L.maskadd, *qp = scratch + L.qp;
-  float *s = scratch + L.s, *o = scratch + L.o, *m = scratch + L.m, *l = scratch + L.l, *alpha = scratch + L.alpha;
-  for (int64_t tile = t.first_tile; tile < L.n_tiles; tile += t.tile_stride) {
-    const int64_t qi0 = tile * L.q_tile, nq = std::min(L.q_tile, a.seq_q - qi0);
-    const int64_t rows = attn_pack_q(a, L, t.b, t.g, qi0, nq, scratch);
-    const int64_t rows_pad = attn_round_up(rows, kAttnRowBlock);
-    std::memset(o, 0, size_t(rows_pad * Dp) * sizeof(float));
-    for (int64_t r = 0; r < rows_pad; ++r) {
-      m[r] = -INFINITY;
-      l[r] = 0.0f;
-      alpha[r] = 1.0f;
-    }
-    // Key tiles past the last row's causal horizon are skipped; the others mask per row.
-    const int64_t tile_end = attn_key_end(a, qi0 + nq - 1);
-    for (int64_t j0 = 0; j0 < tile_end; j0 += kAttnKeyTile) {
-      const int64_t nk = std::min(kAttnKeyTile, tile_end - j0);
-      const int nvec = int((nk + 15) / 16);
-      for (int64_t rb = 0; rb < rows_pad; rb += kAttnRowBlock) qk_block(qp + rb * D, D, kt + j0 * D, s + rb * kAttnKeyTile);
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t qi = qi0 + r / G;
-        const float* br = attn_bias_row(a, t.b, qi, t.g * G + r % G);
-        softmax_step(s + r * kAttnKeyTile, nvec, madd + j0, br ? br + j0 : nullptr, a.seq_k - j0,
-                     attn_key_end(a, qi) - j0, m + r, l + r, alpha + r);
-        std::memset(s + r * kAttnKeyTile + nvec * 16, 0, size_t(kAttnKeyTile - nvec * 16) * sizeof(float));
-      }
-      std::memset(s + rows * kAttnKeyTile, 0, size_t((rows_pad - rows) * kAttnKeyTile) * sizeof(float));
-      for (int64_t rb = 0; rb < rows_pad; rb += kAttnRowBlock)
-        pv_rows(s + rb * kAttnKeyTile, vp + j0 * Dp, Dp, nk, alpha + rb, o + rb * Dp);
-    }
-    attn_finish_tile(a, L, t.b, t.g, qi0, nq, scratch);
-  }
+  attention_tile_driver<Ops>(a, t, scratch);
 }
 
 void attention_decode_f32_avx512(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
-  const AttentionDecodeLayout L = attention_decode_layout(a);
-  const int64_t G = L.group, Dp = L.d_pad;
-  attn_pack_decode_q(a, L, t.b, t.g, scratch);
-  const float* qs = scratch + L.qs;
-  float *s = scratch + L.s, *madd = scratch + L.madd, *acc = scratch + L.acc, *m = scratch + L.m, *l = scratch + L.l;
-  std::memset(acc, 0, size_t(G * Dp) * sizeof(float));
-  for (int64_t h = 0; h < G; ++h) {
-    m[h] = -INFINITY;
-    l[h] = 0.0f;
-  }
-  const int64_t j1 = std::min(t.j1, attn_key_end(a, 0));
-  for (int64_t j = t.j0; j < j1; j += kAttnDecodeBlock) {
-    const int64_t n = std::min(kAttnDecodeBlock, j1 - j);
-    attn_decode_maskadd(a, t.b, j, n, madd);
-    for (int64_t h0 = 0; h0 < G; h0 += 4) {
-      switch (std::min<int64_t>(4, G - h0)) {
-        case 4: decode_scores<4>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        case 3: decode_scores<3>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        case 2: decode_scores<2>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        default: decode_scores<1>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-      }
-    }
-    for (int64_t h = 0; h < G; ++h) {
-      float* row = s + h * kAttnDecodeBlock;
-      const float* br = attn_bias_row(a, t.b, 0, t.g * G + h);
-      float al = 1.0f;
-      for (int64_t x = 0; x < n; x += 64) {
-        const int64_t nx = std::min<int64_t>(64, n - x);
-        softmax_step(row + x, int((nx + 15) / 16), madd + x, br ? br + j + x : nullptr, nx, nx, m + h, l + h, &al);
-        if (al != 1.0f) {
-          // Earlier 64-key pieces of this block and the accumulator both carry the old max.
-          for (int64_t y = 0; y < x; ++y) row[y] *= al;
-          for (int64_t d = 0; d < Dp; ++d) acc[h * Dp + d] *= al;
-        }
-      }
-    }
-    for (int64_t h0 = 0; h0 < G; h0 += 4) {
-      switch (std::min<int64_t>(4, G - h0)) {
-        case 4: decode_values<4>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        case 3: decode_values<3>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        case 2: decode_values<2>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        default: decode_values<1>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-      }
-    }
-  }
-  attn_decode_write(a, L, t, scratch);
+  attention_decode_driver<Ops>(a, t, scratch);
 }
 
 }  // namespace attnscan

@@ -6,6 +6,7 @@
 
 #include "common/simd_neon.h"
 #include "kernels/attention/attention.h"
+#include "kernels/attention/attention_driver.h"
 #include "kernels/attention/attention_pack.h"
 
 namespace attnscan {
@@ -26,228 +27,154 @@ inline float32x4_t load_partial(const float* p, int64_t n) {
   return vld1q_f32(tmp);
 }
 
-// s[6][64] = qp[6][D] · kt[D][64], 16 keys at a time.
-inline void qk_block(const float* qp, int64_t D, const float* kt, float* s) {
-  for (int kc = 0; kc < 64; kc += 16) {
-    float32x4_t c[6][4];
+// The ISA half of the drivers in attention_driver.h: register-blocked products, the online
+// softmax step and the decode dot products.
+struct Ops {
+  static constexpr int kLanes = 4;
+
+  // s[6][64] = qp[6][D] · kt[D][64], 16 keys at a time.
+  static void qk_block(const float* qp, int64_t D, const float* kt, float* s) {
+    for (int kc = 0; kc < 64; kc += 16) {
+      float32x4_t c[6][4];
 #pragma GCC unroll 6
-    for (int r = 0; r < 6; ++r)
+      for (int r = 0; r < 6; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < 4; ++v) c[r][v] = vdupq_n_f32(0.0f);
-    for (int64_t d = 0; d < D; ++d) {
-      const float* kr = kt + d * kAttnKeyTile + kc;
-      const float32x4_t k0 = vld1q_f32(kr), k1 = vld1q_f32(kr + 4), k2 = vld1q_f32(kr + 8), k3 = vld1q_f32(kr + 12);
+        for (int v = 0; v < 4; ++v) c[r][v] = vdupq_n_f32(0.0f);
+      for (int64_t d = 0; d < D; ++d) {
+        const float* kr = kt + d * kAttnKeyTile + kc;
+        const float32x4_t k0 = vld1q_f32(kr), k1 = vld1q_f32(kr + 4), k2 = vld1q_f32(kr + 8), k3 = vld1q_f32(kr + 12);
 #pragma GCC unroll 6
-      for (int r = 0; r < 6; ++r) {
-        const float qv = qp[r * D + d];
-        c[r][0] = vfmaq_n_f32(c[r][0], k0, qv);
-        c[r][1] = vfmaq_n_f32(c[r][1], k1, qv);
-        c[r][2] = vfmaq_n_f32(c[r][2], k2, qv);
-        c[r][3] = vfmaq_n_f32(c[r][3], k3, qv);
+        for (int r = 0; r < 6; ++r) {
+          const float qv = qp[r * D + d];
+          c[r][0] = vfmaq_n_f32(c[r][0], k0, qv);
+          c[r][1] = vfmaq_n_f32(c[r][1], k1, qv);
+          c[r][2] = vfmaq_n_f32(c[r][2], k2, qv);
+          c[r][3] = vfmaq_n_f32(c[r][3], k3, qv);
+        }
       }
+#pragma GCC unroll 6
+      for (int r = 0; r < 6; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; ++v) vst1q_f32(s + r * kAttnKeyTile + kc + v * 4, c[r][v]);
     }
-#pragma GCC unroll 6
-    for (int r = 0; r < 6; ++r)
-#pragma GCC unroll 4
-      for (int v = 0; v < 4; ++v) vst1q_f32(s + r * kAttnKeyTile + kc + v * 4, c[r][v]);
   }
-}
 
-// o[6][d_pad] = alpha * o + p[6][nk] · vp[nk][d_pad], 16 dims at a time.
-inline void pv_rows(const float* p, const float* vp, int64_t d_pad, int64_t nk, const float* alpha, float* o) {
-  for (int64_t dc = 0; dc < d_pad; dc += 16) {
-    float32x4_t c[6][4];
+  // o[6][d_pad] = alpha * o + p[6][nk] · vp[nk][d_pad], 16 dims at a time.
+  static void pv_rows(const float* p, const float* vp, int64_t d_pad, int64_t nk, const float* alpha, float* o) {
+    for (int64_t dc = 0; dc < d_pad; dc += 16) {
+      float32x4_t c[6][4];
 #pragma GCC unroll 6
-    for (int r = 0; r < 6; ++r)
+      for (int r = 0; r < 6; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < 4; ++v) c[r][v] = vmulq_n_f32(vld1q_f32(o + r * d_pad + dc + v * 4), alpha[r]);
-    for (int64_t j = 0; j < nk; ++j) {
-      const float* vr = vp + j * d_pad + dc;
-      const float32x4_t v0 = vld1q_f32(vr), v1 = vld1q_f32(vr + 4), v2 = vld1q_f32(vr + 8), v3 = vld1q_f32(vr + 12);
+        for (int v = 0; v < 4; ++v) c[r][v] = vmulq_n_f32(vld1q_f32(o + r * d_pad + dc + v * 4), alpha[r]);
+      for (int64_t j = 0; j < nk; ++j) {
+        const float* vr = vp + j * d_pad + dc;
+        const float32x4_t v0 = vld1q_f32(vr), v1 = vld1q_f32(vr + 4), v2 = vld1q_f32(vr + 8), v3 = vld1q_f32(vr + 12);
 #pragma GCC unroll 6
-      for (int r = 0; r < 6; ++r) {
-        const float pv = p[r * kAttnKeyTile + j];
-        c[r][0] = vfmaq_n_f32(c[r][0], v0, pv);
-        c[r][1] = vfmaq_n_f32(c[r][1], v1, pv);
-        c[r][2] = vfmaq_n_f32(c[r][2], v2, pv);
-        c[r][3] = vfmaq_n_f32(c[r][3], v3, pv);
+        for (int r = 0; r < 6; ++r) {
+          const float pv = p[r * kAttnKeyTile + j];
+          c[r][0] = vfmaq_n_f32(c[r][0], v0, pv);
+          c[r][1] = vfmaq_n_f32(c[r][1], v1, pv);
+          c[r][2] = vfmaq_n_f32(c[r][2], v2, pv);
+          c[r][3] = vfmaq_n_f32(c[r][3], v3, pv);
+        }
       }
-    }
 #pragma GCC unroll 6
-    for (int r = 0; r < 6; ++r)
+      for (int r = 0; r < 6; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < 4; ++v) vst1q_f32(o + r * d_pad + dc + v * 4, c[r][v]);
-  }
-}
-
-// Online softmax step for one row over up to 64 scores (nvec vectors of 4); see the AVX-512 file.
-inline void softmax_step(float* s, int nvec, const float* maskadd, const float* bias, int64_t nbias, int64_t cut,
-                         float* m, float* l, float* alpha) {
-  const float32x4_t ninf = vdupq_n_f32(-INFINITY);
-  float32x4_t x[16];
-  float32x4_t mx = ninf;
-  for (int v = 0; v < nvec; ++v) {
-    x[v] = vaddq_f32(vld1q_f32(s + v * 4), vld1q_f32(maskadd + v * 4));
-    if (bias) x[v] = vaddq_f32(x[v], load_partial(bias + v * 4, nbias - v * 4));
-    x[v] = vbslq_f32(lanes(cut - v * 4), x[v], ninf);
-    mx = vmaxq_f32(mx, x[v]);
-  }
-  const float m_new = std::max(*m, hmax(mx));
-  if (m_new == -INFINITY) {
-    for (int v = 0; v < nvec; ++v) vst1q_f32(s + v * 4, vdupq_n_f32(0.0f));
-    *alpha = 1.0f;
-    return;
-  }
-  const float32x4_t mb = vdupq_n_f32(m_new);
-  float32x4_t sum = vdupq_n_f32(0.0f);
-  for (int v = 0; v < nvec; ++v) {
-    const float32x4_t e = neon::exp(vsubq_f32(x[v], mb));
-    vst1q_f32(s + v * 4, e);
-    sum = vaddq_f32(sum, e);
-  }
-  // The vector exp avoids a libm call that would spill every live vector register.
-  *alpha = *m == m_new ? 1.0f : vgetq_lane_f32(neon::exp(vdupq_n_f32(*m - m_new)), 0);
-  *l = *l * *alpha + hsum(sum);
-  *m = m_new;
-}
-
-// The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
-// key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
-// fetch the row kAhead keys ahead explicitly.
-constexpr int64_t kAhead = 6;
-inline void prefetch_row(const float* row, int64_t n) {
-  for (int64_t c = 0; c < n; c += 16) __builtin_prefetch(row + c);
-}
-
-template <int NH>
-void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                   int64_t j, int64_t n, const float* qs, float* s) {
-  const int64_t D = a.head_dim, nvec = (D + 3) / 4, stride = a.kv_heads * D;
-  const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
-  for (int64_t x = 0; x < n; ++x, kr += stride) {
-    if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
-    float32x4_t c[NH];
-    for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
-    for (int64_t cv = 0; cv < nvec; ++cv) {
-      const float32x4_t kv = load_partial(kr + cv * 4, D - cv * 4);
-      for (int h = 0; h < NH; ++h) c[h] = vfmaq_f32(c[h], vld1q_f32(qs + (h0 + h) * L.d_pad + cv * 4), kv);
+        for (int v = 0; v < 4; ++v) vst1q_f32(o + r * d_pad + dc + v * 4, c[r][v]);
     }
-    for (int h = 0; h < NH; ++h) s[(h0 + h) * kAttnDecodeBlock + x] = hsum(c[h]);
   }
-}
 
-template <int NH>
-void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                   int64_t j, int64_t n, const float* p, float* acc) {
-  const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
-  for (int64_t dc = 0; dc < Dp; dc += 16) {
-    float32x4_t c[NH][4];
-    for (int h = 0; h < NH; ++h)
-      for (int v = 0; v < 4; ++v) c[h][v] = vld1q_f32(acc + (h0 + h) * Dp + dc + v * 4);
-    const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
-    const bool full = dc + 16 <= D;
-    for (int64_t x = 0; x < n; ++x, vr += stride) {
-      if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
-      float32x4_t vv[4];
-      for (int v = 0; v < 4; ++v) vv[v] = full ? vld1q_f32(vr + v * 4) : load_partial(vr + v * 4, D - dc - v * 4);
-      for (int h = 0; h < NH; ++h) {
-        const float pv = p[(h0 + h) * kAttnDecodeBlock + x];
-        for (int v = 0; v < 4; ++v) c[h][v] = vfmaq_n_f32(c[h][v], vv[v], pv);
+  // Online softmax step for one row over up to 64 scores (nvec vectors of 4); see the AVX-512 file.
+  static void softmax_step(float* s, int nvec, const float* maskadd, const float* bias, int64_t nbias, int64_t cut,
+                           float* m, float* l, float* alpha) {
+    const float32x4_t ninf = vdupq_n_f32(-INFINITY);
+    float32x4_t x[16];
+    float32x4_t mx = ninf;
+    for (int v = 0; v < nvec; ++v) {
+      x[v] = vaddq_f32(vld1q_f32(s + v * 4), vld1q_f32(maskadd + v * 4));
+      if (bias) x[v] = vaddq_f32(x[v], load_partial(bias + v * 4, nbias - v * 4));
+      x[v] = vbslq_f32(lanes(cut - v * 4), x[v], ninf);
+      mx = vmaxq_f32(mx, x[v]);
+    }
+    const float m_new = std::max(*m, hmax(mx));
+    if (m_new == -INFINITY) {
+      for (int v = 0; v < nvec; ++v) vst1q_f32(s + v * 4, vdupq_n_f32(0.0f));
+      *alpha = 1.0f;
+      return;
+    }
+    const float32x4_t mb = vdupq_n_f32(m_new);
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    for (int v = 0; v < nvec; ++v) {
+      const float32x4_t e = neon::exp(vsubq_f32(x[v], mb));
+      vst1q_f32(s + v * 4, e);
+      sum = vaddq_f32(sum, e);
+    }
+    // The vector exp avoids a libm call that would spill every live vector register.
+    *alpha = *m == m_new ? 1.0f : vgetq_lane_f32(neon::exp(vdupq_n_f32(*m - m_new)), 0);
+    *l = *l * *alpha + hsum(sum);
+    *m = m_new;
+  }
+
+  // The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
+  // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
+  // fetch the row kAhead keys ahead explicitly.
+  static constexpr int64_t kAhead = 6;
+  static void prefetch_row(const float* row, int64_t n) {
+    for (int64_t c = 0; c < n; c += 16) __builtin_prefetch(row + c);
+  }
+
+  template <int NH>
+  static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
+                     int64_t j, int64_t n, const float* qs, float* s) {
+    const int64_t D = a.head_dim, nvec = (D + 3) / 4, stride = a.kv_heads * D;
+    const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
+    for (int64_t x = 0; x < n; ++x, kr += stride) {
+      if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
+      float32x4_t c[NH];
+      for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
+      for (int64_t cv = 0; cv < nvec; ++cv) {
+        const float32x4_t kv = load_partial(kr + cv * 4, D - cv * 4);
+        for (int h = 0; h < NH; ++h) c[h] = vfmaq_f32(c[h], vld1q_f32(qs + (h0 + h) * L.d_pad + cv * 4), kv);
       }
+      for (int h = 0; h < NH; ++h) s[(h0 + h) * kAttnDecodeBlock + x] = hsum(c[h]);
     }
-    for (int h = 0; h < NH; ++h)
-      for (int v = 0; v < 4; ++v) vst1q_f32(acc + (h0 + h) * Dp + dc + v * 4, c[h][v]);
   }
-}
+
+  template <int NH>
+  static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
+                     int64_t j, int64_t n, const float* p, float* acc) {
+    const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
+    for (int64_t dc = 0; dc < Dp; dc += 16) {
+      float32x4_t c[NH][4];
+      for (int h = 0; h < NH; ++h)
+        for (int v = 0; v < 4; ++v) c[h][v] = vld1q_f32(acc + (h0 + h) * Dp + dc + v * 4);
+      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
+      const bool full = dc + 16 <= D;
+      for (int64_t x = 0; x < n; ++x, vr += stride) {
+        if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
+        float32x4_t vv[4];
+        for (int v = 0; v < 4; ++v) vv[v] = full ? vld1q_f32(vr + v * 4) : load_partial(vr + v * 4, D - dc - v * 4);
+        for (int h = 0; h < NH; ++h) {
+          const float pv = p[(h0 + h) * kAttnDecodeBlock + x];
+          for (int v = 0; v < 4; ++v) c[h][v] = vfmaq_n_f32(c[h][v], vv[v], pv);
+        }
+      }
+      for (int h = 0; h < NH; ++h)
+        for (int v = 0; v < 4; ++v) vst1q_f32(acc + (h0 + h) * Dp + dc + v * 4, c[h][v]);
+    }
+  }
+};
 
 }  // namespace
 
 void attention_tile_f32_neon(const AttentionArgs& a, const AttentionTile& t, float* scratch) {
-  const AttentionTileLayout L = attention_tile_layout(a);
-  const int64_t G = L.group, D = a.head_dim, Dp = L.d_pad;
-  const int64_t last_tile = t.first_tile + (L.n_tiles - 1 - t.first_tile) / t.tile_stride * t.tile_stride;
-  const int64_t kend = attn_key_end(a, std::min(a.seq_q, (last_tile + 1) * L.q_tile) - 1);
-  attn_pack_kv(a, L, t.b, t.g, kend, scratch);
-  const float *kt = scratch + L.kt, *vp = scratch + L.vp, *madd = scratch + L.maskadd, *qp = scratch + L.qp;
-  float *s = scratch + L.s, *o = scratch + L.o, *m = scratch + L.m, *l = scratch + L.l, *alpha = scratch + L.alpha;
-  for (int64_t tile = t.first_tile; tile < L.n_tiles; tile += t.tile_stride) {
-    const int64_t qi0 = tile * L.q_tile, nq = std::min(L.q_tile, a.seq_q - qi0);
-    const int64_t rows = attn_pack_q(a, L, t.b, t.g, qi0, nq, scratch);
-    const int64_t rows_pad = attn_round_up(rows, kAttnRowBlock);
-    std::memset(o, 0, size_t(rows_pad * Dp) * sizeof(float));
-    for (int64_t r = 0; r < rows_pad; ++r) {
-      m[r] = -INFINITY;
-      l[r] = 0.0f;
-      alpha[r] = 1.0f;
-    }
-    // Key tiles past the last row's causal horizon are skipped; the others mask per row.
-    const int64_t tile_end = attn_key_end(a, qi0 + nq - 1);
-    for (int64_t j0 = 0; j0 < tile_end; j0 += kAttnKeyTile) {
-      const int64_t nk = std::min(kAttnKeyTile, tile_end - j0);
-      const int nvec = int((nk + 3) / 4);
-      for (int64_t rb = 0; rb < rows_pad; rb += kAttnRowBlock) qk_block(qp + rb * D, D, kt + j0 * D, s + rb * kAttnKeyTile);
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t qi = qi0 + r / G;
-        const float* br = attn_bias_row(a, t.b, qi, t.g * G + r % G);
-        softmax_step(s + r * kAttnKeyTile, nvec, madd + j0, br ? br + j0 : nullptr, a.seq_k - j0,
-                     attn_key_end(a, qi) - j0, m + r, l + r, alpha + r);
-        std::memset(s + r * kAttnKeyTile + nvec * 4, 0, size_t(kAttnKeyTile - nvec * 4) * sizeof(float));
-      }
-      std::memset(s + rows * kAttnKeyTile, 0, size_t((rows_pad - rows) * kAttnKeyTile) * sizeof(float));
-      for (int64_t rb = 0; rb < rows_pad; rb += kAttnRowBlock)
-        pv_rows(s + rb * kAttnKeyTile, vp + j0 * Dp, Dp, nk, alpha + rb, o + rb * Dp);
-    }
-    attn_finish_tile(a, L, t.b, t.g, qi0, nq, scratch);
-  }
+  attention_tile_driver<Ops>(a, t, scratch);
 }
 
 void attention_decode_f32_neon(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
-  const AttentionDecodeLayout L = attention_decode_layout(a);
-  const int64_t G = L.group, Dp = L.d_pad;
-  attn_pack_decode_q(a, L, t.b, t.g, scratch);
-  const float* qs = scratch + L.qs;
-  float *s = scratch + L.s, *madd = scratch + L.madd, *acc = scratch + L.acc, *m = scratch + L.m, *l = scratch + L.l;
-  std::memset(acc, 0, size_t(G * Dp) * sizeof(float));
-  for (int64_t h = 0; h < G; ++h) {
-    m[h] = -INFINITY;
-    l[h] = 0.0f;
-  }
-  const int64_t j1 = std::min(t.j1, attn_key_end(a, 0));
-  for (int64_t j = t.j0; j < j1; j += kAttnDecodeBlock) {
-    const int64_t n = std::min(kAttnDecodeBlock, j1 - j);
-    attn_decode_maskadd(a, t.b, j, n, madd);
-    for (int64_t h0 = 0; h0 < G; h0 += 4) {
-      switch (std::min<int64_t>(4, G - h0)) {
-        case 4: decode_scores<4>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        case 3: decode_scores<3>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        case 2: decode_scores<2>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        default: decode_scores<1>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-      }
-    }
-    for (int64_t h = 0; h < G; ++h) {
-      float* row = s + h * kAttnDecodeBlock;
-      const float* br = attn_bias_row(a, t.b, 0, t.g * G + h);
-      float al = 1.0f;
-      for (int64_t x = 0; x < n; x += 64) {
-        const int64_t nx = std::min<int64_t>(64, n - x);
-        softmax_step(row + x, int((nx + 3) / 4), madd + x, br ? br + j + x : nullptr, nx, nx, m + h, l + h, &al);
-        if (al != 1.0f) {
-          // Earlier 64-key pieces of this block and the accumulator both carry the old max.
-          for (int64_t y = 0; y < x; ++y) row[y] *= al;
-          for (int64_t d = 0; d < Dp; ++d) acc[h * Dp + d] *= al;
-        }
-      }
-    }
-    for (int64_t h0 = 0; h0 < G; h0 += 4) {
-      switch (std::min<int64_t>(4, G - h0)) {
-        case 4: decode_values<4>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        case 3: decode_values<3>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        case 2: decode_values<2>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        default: decode_values<1>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-      }
-    }
-  }
-  attn_decode_write(a, L, t, scratch);
+  attention_decode_driver<Ops>(a, t, scratch);
 }
 
 }  // namespace attnscan

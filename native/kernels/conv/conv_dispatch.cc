@@ -1,31 +1,14 @@
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 
 #include "common/pool.h"
+#include "common/scratch.h"
 #include "kernels/conv/conv.h"
 #include "kernels/dispatch.h"
 
 namespace attnscan {
 
 namespace {
-// Per-thread scratch kept between calls: a decode step must not pay for malloc (or, above the
-// mmap threshold, for fresh zeroed pages) on every token.
-float* thread_scratch(size_t floats) {
-  struct Buf {
-    float* p = nullptr;
-    size_t n = 0;
-    ~Buf() { std::free(p); }
-  };
-  thread_local Buf buf;
-  if (buf.n < floats) {
-    std::free(buf.p);
-    buf.p = static_cast<float*>(std::malloc(floats * sizeof(float)));
-    buf.n = buf.p ? floats : 0;
-  }
-  return buf.p;
-}
-
 Result run(const ConvArgs& a, ConvFn fn) {
   const int64_t blocks = (a.dim + kConvBlock - 1) / kConvBlock;
   const int64_t tasks = a.batch * blocks;

@@ -2,6 +2,7 @@
 
 #include "common/simd_neon.h"
 #include "kernels/rope/rope.h"
+#include "kernels/rope/rope_driver.h"
 
 namespace attnscan {
 namespace {
@@ -91,22 +92,7 @@ void rotate_pairs(const float* x, float* y, int64_t rot, const float* cos2, cons
 
 void rope_apply_f32_neon(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq,
                          const RopeParams& p, float* scratch) {
-  const int64_t half = p.rotary_dim / 2;
-  float* cos = scratch;
-  float* sin = scratch + half;
-  float* cos2 = scratch + p.rotary_dim;
-  float* sin2 = cos2 + p.rotary_dim;
-  for (int64_t t = 0; t < tokens; ++t) {
-    tables(float(positions[t]), inv_freq, half, p.scaling, cos, sin);
-    if (p.interleaved) rope_expand_pairs(cos, sin, half, cos2, sin2);
-    for (int64_t h = 0; h < p.heads; ++h) {
-      const float* xh = x + (t * p.heads + h) * p.head_dim;
-      float* yh = y + (t * p.heads + h) * p.head_dim;
-      if (p.interleaved) rotate_pairs(xh, yh, p.rotary_dim, cos2, sin2);
-      else rotate_half(xh, yh, half, cos, sin);
-      if (xh != yh) std::memcpy(yh + p.rotary_dim, xh + p.rotary_dim, size_t(p.head_dim - p.rotary_dim) * sizeof(float));
-    }
-  }
+  rope_apply_driver<tables, rotate_half, rotate_pairs>(x, y, tokens, positions, inv_freq, p, scratch);
 }
 
 }  // namespace attnscan

@@ -1,32 +1,15 @@
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 
 #include "common/pool.h"
+#include "common/scratch.h"
 #include "kernels/dispatch.h"
 #include "kernels/scan/scan.h"
 
 namespace attnscan {
 
 namespace {
-// Per-thread scratch kept between calls: a decode step must not pay for malloc (or, above the
-// mmap threshold, for fresh zeroed pages) on every token.
-float* thread_scratch(size_t floats) {
-  struct Buf {
-    float* p = nullptr;
-    size_t n = 0;
-    ~Buf() { std::free(p); }
-  };
-  thread_local Buf buf;
-  if (buf.n < floats) {
-    std::free(buf.p);
-    buf.p = static_cast<float*>(std::malloc(floats * sizeof(float)));
-    buf.n = buf.p ? floats : 0;
-  }
-  return buf.p;
-}
-
 // Tasks are (batch row, channel block); blocks restart at every group boundary so a task reads
 // one B/C row per step.
 Result run(const ScanArgs& a, ScanFn fn) {
