@@ -6,6 +6,11 @@
 
 namespace attnscan {
 
+// Internal linkage on purpose: this header is compiled into baseline and ISA translation units
+// alike, and an out-of-line copy built with AVX-512 flags must never be the one the linker keeps
+// for baseline code.
+namespace {
+
 inline float bf16_to_f32(uint16_t h) {
   uint32_t bits = uint32_t(h) << 16;
   float f;
@@ -72,4 +77,5 @@ inline uint16_t f32_to_f16(float f) {
   return sign | uint16_t(v >> 13);
 }
 
+}  // namespace
 }  // namespace attnscan

@@ -10,6 +10,9 @@ namespace attnscan {
 
 enum class WeightDtype { f32 = 0, f16 = 1, bf16 = 2 };
 
+// Internal linkage: included by ISA translation units too (see common/half.h).
+namespace {
+
 inline bool parse_weight_dtype(const char* name, WeightDtype* out) {
   if (std::strcmp(name, "f32") == 0) *out = WeightDtype::f32;
   else if (std::strcmp(name, "f16") == 0) *out = WeightDtype::f16;
@@ -31,4 +34,5 @@ inline void weight_to_f32(const void* w, WeightDtype dt, int64_t n, float* out) 
   }
 }
 
+}  // namespace
 }  // namespace attnscan

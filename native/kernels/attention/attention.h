@@ -40,7 +40,7 @@ constexpr int64_t kAttnRowBlock = 6;
 constexpr int64_t kAttnKeyTile = 64;
 constexpr int64_t kAttnDecodeBlock = 256;
 
-inline int64_t attn_round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+static inline int64_t attn_round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
 // Prefill task: query tiles first_tile, first_tile + tile_stride, ... of (batch b, kv head g).
 struct AttentionTile {
@@ -53,7 +53,7 @@ struct AttentionTileLayout {
   int64_t kt, vp, maskadd, qp, s, o, m, l, alpha, ref_scores, total;
 };
 
-inline AttentionTileLayout attention_tile_layout(const AttentionArgs& a) {
+static inline AttentionTileLayout attention_tile_layout(const AttentionArgs& a) {
   AttentionTileLayout L{};
   L.group = a.heads / a.kv_heads;
   L.d_pad = attn_round_up(a.head_dim, 16);
@@ -91,7 +91,7 @@ struct AttentionDecodeLayout {
   int64_t qs, s, madd, acc, m, l, ref_scores, total;
 };
 
-inline AttentionDecodeLayout attention_decode_layout(const AttentionArgs& a) {
+static inline AttentionDecodeLayout attention_decode_layout(const AttentionArgs& a) {
   AttentionDecodeLayout L{};
   L.group = a.heads / a.kv_heads;
   L.d_pad = attn_round_up(a.head_dim, 16);
@@ -109,7 +109,7 @@ inline AttentionDecodeLayout attention_decode_layout(const AttentionArgs& a) {
 }
 
 // The last key query position i may see, plus one (0..seq_k).
-inline int64_t attn_key_end(const AttentionArgs& a, int64_t i) {
+static inline int64_t attn_key_end(const AttentionArgs& a, int64_t i) {
   if (!a.causal) return a.seq_k;
   const int64_t e = i + a.seq_k - a.seq_q + 1;
   return e < 0 ? 0 : (e > a.seq_k ? a.seq_k : e);

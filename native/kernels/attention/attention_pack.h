@@ -9,6 +9,11 @@
 
 namespace attnscan {
 
+// Internal linkage on purpose: this header is compiled into baseline and ISA translation units
+// alike, and an out-of-line copy built with AVX-512 flags must never be the one the linker keeps
+// for baseline code.
+namespace {
+
 // Keys [0, kend) of (b, g), zero-padded to the key tile:
 //   K^T tile-major: kt[(j / 64) * 64 * D + d * 64 + j % 64]   ([tile][head_dim][64])
 //   V:              vp[j * d_pad + d]
@@ -116,4 +121,5 @@ inline void attn_decode_write(const AttentionArgs& a, const AttentionDecodeLayou
   }
 }
 
+}  // namespace
 }  // namespace attnscan
