@@ -1,28 +1,25 @@
 // The public `kernels` namespace: every kernel as NAME (sync) and NAMEAsync (Promise).
 import * as act from './act.js';
 import * as attention from './attention.js';
-
-export type { KernelOptions } from './define.js';
-export type { GeluArgs, ReluArgs, SiluArgs } from './act.js';
-export type { AttentionArgs } from './attention.js';
 import * as conv from './conv.js';
-import * as scan from './scan.js';
-
-export type { CausalConv1dArgs, CausalConv1dResult } from './conv.js';
-export type { SelectiveScanArgs, SelectiveScanResult } from './scan.js';
-import * as linear from './linear.js';
-
-export type { LinearArgs, LinearWeight } from './linear.js';
 import * as elementwise from './elementwise.js';
 import * as embedding from './embedding.js';
+import * as linear from './linear.js';
 import * as norm from './norm.js';
 import * as rope from './rope.js';
+import * as scan from './scan.js';
 import * as softmax from './softmax.js';
 
+export type { KernelOptions } from './define.js';
+export type { AttentionArgs } from './attention.js';
 export type { BinaryArgs, GeluMulArgs, SiluMulArgs } from './elementwise.js';
+export type { CausalConv1dArgs, CausalConv1dResult } from './conv.js';
 export type { EmbeddingArgs } from './embedding.js';
+export type { GeluArgs, ReluArgs, SiluArgs } from './act.js';
 export type { LayerNormArgs, RmsNormArgs } from './norm.js';
+export type { LinearArgs, LinearWeight } from './linear.js';
 export type { RopeArgs } from './rope.js';
+export type { SelectiveScanArgs, SelectiveScanResult } from './scan.js';
 export type { SoftmaxArgs } from './softmax.js';
 export type { WeightTensor } from './weight.js';
 
