@@ -1,5 +1,6 @@
 #include "common/simd_avx2.h"
 #include "kernels/conv/conv.h"
+#include "kernels/conv/conv_stage.h"
 
 namespace attnscan {
 namespace {
@@ -20,21 +21,13 @@ inline void store(float* p, __m256 x, int64_t left, __m256i m) {
   else _mm256_maskstore_ps(p, m, x);
 }
 
-// wT [width][kS] and hT [width-1][kS]: taps and history transposed, zero beyond the block.
-void stage(const ConvArgs& a, int64_t b, int64_t d0, int64_t w, float* wT, float* hT) {
-  const int64_t K = a.width, hist = K - 1;
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t j = 0; j < kS; ++j) wT[k * kS + j] = j < w ? a.weight[(d0 + j) * K + k] : 0.0f;
-  for (int64_t i = 0; i < hist; ++i)
-    for (int64_t j = 0; j < kS; ++j) hT[i * kS + j] = j < w && a.state ? a.state[(b * a.dim + d0 + j) * hist + i] : 0.0f;
-}
 }  // namespace
 
 void conv_causal_f32_avx2(const ConvArgs& a, int64_t b, int64_t d0, int64_t d1, float* scratch) {
   const int64_t L = a.seq_len, dim = a.dim, K = a.width, hist = K - 1, w = d1 - d0;
   float* wT = scratch;
   float* hT = scratch + K * kS;
-  stage(a, b, d0, w, wT, hT);
+  conv_stage(a, b, d0, w, wT, hT);
   for (int64_t t = 0; t < L; ++t) {
     for (int64_t v = 0; v < w; v += kW) {
       const int64_t left = w - v;
@@ -59,7 +52,7 @@ void conv_step_f32_avx2(const ConvArgs& a, int64_t b, int64_t d0, int64_t d1, fl
   const int64_t dim = a.dim, K = a.width, hist = K - 1, w = d1 - d0;
   float* wT = scratch;
   float* hT = scratch + K * kS;
-  stage(a, b, d0, w, wT, hT);
+  conv_stage(a, b, d0, w, wT, hT);
   const float* x = a.x + b * dim + d0;
   for (int64_t v = 0; v < w; v += kW) {
     const int64_t left = w - v;

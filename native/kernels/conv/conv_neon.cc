@@ -1,5 +1,6 @@
 #include "common/simd_neon.h"
 #include "kernels/conv/conv.h"
+#include "kernels/conv/conv_stage.h"
 
 namespace attnscan {
 namespace {
@@ -13,14 +14,6 @@ inline float32x4_t act(float32x4_t x, bool silu) {
   return vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), neon::exp(vnegq_f32(x))));
 }
 
-// wT [width][kS] and hT [width-1][kS]: taps and history transposed, zero beyond the block.
-void stage(const ConvArgs& a, int64_t b, int64_t d0, int64_t w, float* wT, float* hT) {
-  const int64_t K = a.width, hist = K - 1;
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t j = 0; j < kS; ++j) wT[k * kS + j] = j < w ? a.weight[(d0 + j) * K + k] : 0.0f;
-  for (int64_t i = 0; i < hist; ++i)
-    for (int64_t j = 0; j < kS; ++j) hT[i * kS + j] = j < w && a.state ? a.state[(b * a.dim + d0 + j) * hist + i] : 0.0f;
-}
 }  // namespace
 
 // Whole 4-channel vectors; a narrower remainder goes to the reference.
@@ -31,7 +24,7 @@ void conv_causal_f32_neon(const ConvArgs& a, int64_t b, int64_t d0, int64_t d1, 
   if (w == 0) return;
   float* wT = scratch;
   float* hT = scratch + K * kS;
-  stage(a, b, d0, w, wT, hT);
+  conv_stage(a, b, d0, w, wT, hT);
   for (int64_t t = 0; t < L; ++t) {
     for (int64_t v = 0; v < w; v += kW) {
       float32x4_t acc = a.bias ? vld1q_f32(a.bias + d0 + v) : vdupq_n_f32(0.0f);
@@ -57,7 +50,7 @@ void conv_step_f32_neon(const ConvArgs& a, int64_t b, int64_t d0, int64_t d1, fl
   if (w == 0) return;
   float* wT = scratch;
   float* hT = scratch + K * kS;
-  stage(a, b, d0, w, wT, hT);
+  conv_stage(a, b, d0, w, wT, hT);
   const float* x = a.x + b * dim + d0;
   for (int64_t v = 0; v < w; v += kW) {
     float32x4_t acc = a.bias ? vld1q_f32(a.bias + d0 + v) : vdupq_n_f32(0.0f);
