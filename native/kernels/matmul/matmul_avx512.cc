@@ -4,6 +4,7 @@
 // rounded to bf16).
 #include "common/simd_avx512.h"
 #include "kernels/matmul/matmul_gemm.h"
+#include "kernels/matmul/matmul_gemv.h"
 
 // gcc 12's own _mm512_undefined_ps (`__m512 __Y = __Y;`, used by the reductions and shuffles)
 // trips -Wuninitialized when inlined into the GEMV: a known gcc 12 false positive.
@@ -178,27 +179,16 @@ void gemv_group(const LinearArgs& a, int64_t o) {
     for (int g = 0; g < G; ++g) a.y[r * a.out + o + g] = hsum(acc[r][g]) + (a.bias ? a.bias[o + g] : 0.0f);
 }
 
-template <class W, int R>
-void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
-  constexpr int G = R <= 4 ? 4 : 3;  // R x G accumulators + G weight vectors + x within the 32 zmm
-  int64_t o = o0;
-  for (; o + G <= o1; o += G) gemv_group<W, R, G>(a, o);
-  for (; o < o1; ++o) gemv_group<W, R, 1>(a, o);
-}
-
-template <class W>
-void gemv(const LinearArgs& a, int64_t o0, int64_t o1) {
-  switch (a.rows) {
-    case 1: gemv_rows<W, 1>(a, o0, o1); break;
-    case 2: gemv_rows<W, 2>(a, o0, o1); break;
-    case 3: gemv_rows<W, 3>(a, o0, o1); break;
-    case 4: gemv_rows<W, 4>(a, o0, o1); break;
-    case 5: gemv_rows<W, 5>(a, o0, o1); break;
-    case 6: gemv_rows<W, 6>(a, o0, o1); break;
-    case 7: gemv_rows<W, 7>(a, o0, o1); break;
-    default: gemv_rows<W, 8>(a, o0, o1); break;
-  }
-}
+// Register budget: R x G accumulators + G weight vectors + x within the 32 zmm.
+struct Gemv {
+  using F32 = F32W;
+  using F16 = F16W;
+  using Bf16 = Bf16W;
+  template <int R>
+  static constexpr int groups() { return R <= 4 ? 4 : 3; }
+  template <class W, int R, int G>
+  static void group(const LinearArgs& a, int64_t o) { gemv_group<W, R, G>(a, o); }
+};
 
 }  // namespace
 
@@ -206,12 +196,6 @@ void matmul_gemm_tile_avx512(const LinearArgs& a, int64_t r0, int64_t r1, int64_
   gemm_tile<Kernel>(a, r0, r1, o0, o1, scratch);
 }
 
-void matmul_gemv_tile_avx512(const LinearArgs& a, int64_t o0, int64_t o1) {
-  switch (a.wtype) {
-    case WeightType::f32: gemv<F32W>(a, o0, o1); break;
-    case WeightType::f16: gemv<F16W>(a, o0, o1); break;
-    case WeightType::bf16: gemv<Bf16W>(a, o0, o1); break;
-  }
-}
+void matmul_gemv_tile_avx512(const LinearArgs& a, int64_t o0, int64_t o1) { gemv_tile<Gemv>(a, o0, o1); }
 
 }  // namespace attnscan

@@ -3,6 +3,7 @@
 #include "common/half.h"
 #include "common/simd_neon.h"
 #include "kernels/matmul/matmul_gemm.h"
+#include "kernels/matmul/matmul_gemv.h"
 
 namespace attnscan {
 namespace {
@@ -92,27 +93,16 @@ void gemv_group(const LinearArgs& a, int64_t o) {
   }
 }
 
-template <class W, int R>
-void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
-  constexpr int G = R <= 4 ? 4 : 3;  // R x G accumulators + G weight vectors + x within the 32 q registers
-  int64_t o = o0;
-  for (; o + G <= o1; o += G) gemv_group<W, R, G>(a, o);
-  for (; o < o1; ++o) gemv_group<W, R, 1>(a, o);
-}
-
-template <class W>
-void gemv(const LinearArgs& a, int64_t o0, int64_t o1) {
-  switch (a.rows) {
-    case 1: gemv_rows<W, 1>(a, o0, o1); break;
-    case 2: gemv_rows<W, 2>(a, o0, o1); break;
-    case 3: gemv_rows<W, 3>(a, o0, o1); break;
-    case 4: gemv_rows<W, 4>(a, o0, o1); break;
-    case 5: gemv_rows<W, 5>(a, o0, o1); break;
-    case 6: gemv_rows<W, 6>(a, o0, o1); break;
-    case 7: gemv_rows<W, 7>(a, o0, o1); break;
-    default: gemv_rows<W, 8>(a, o0, o1); break;
-  }
-}
+// Register budget: R x G accumulators + G weight vectors + x within the 32 q registers.
+struct Gemv {
+  using F32 = F32W;
+  using F16 = F16W;
+  using Bf16 = Bf16W;
+  template <int R>
+  static constexpr int groups() { return R <= 4 ? 4 : 3; }
+  template <class W, int R, int G>
+  static void group(const LinearArgs& a, int64_t o) { gemv_group<W, R, G>(a, o); }
+};
 
 }  // namespace
 
@@ -120,12 +110,6 @@ void matmul_gemm_tile_neon(const LinearArgs& a, int64_t r0, int64_t r1, int64_t 
   gemm_tile<Kernel>(a, r0, r1, o0, o1, scratch);
 }
 
-void matmul_gemv_tile_neon(const LinearArgs& a, int64_t o0, int64_t o1) {
-  switch (a.wtype) {
-    case WeightType::f32: gemv<F32W>(a, o0, o1); break;
-    case WeightType::f16: gemv<F16W>(a, o0, o1); break;
-    case WeightType::bf16: gemv<Bf16W>(a, o0, o1); break;
-  }
-}
+void matmul_gemv_tile_neon(const LinearArgs& a, int64_t o0, int64_t o1) { gemv_tile<Gemv>(a, o0, o1); }
 
 }  // namespace attnscan

@@ -1,0 +1,48 @@
+// The GEMV (rows 1..8) driver shared by the ISA files and included only from them, so every
+// instantiation is compiled with its file's ISA flags. An Isa supplies
+//   groups<R>()            how many W rows one group streams at a time for R x rows (bounded by
+//                          the register file: R x G accumulators + G weight vectors + x)
+//   group<W, R, G>(a, o)   y[r, o .. o+G) for every row r < R, reading G W rows once
+// and the weight readers F32, F16, Bf16 (one per stored dtype).
+#pragma once
+#include <cstdint>
+
+#include "kernels/matmul/matmul.h"
+
+namespace attnscan {
+namespace {
+
+template <class Isa, class W, int R>
+void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
+  constexpr int G = Isa::template groups<R>();
+  int64_t o = o0;
+  for (; o + G <= o1; o += G) Isa::template group<W, R, G>(a, o);
+  for (; o < o1; ++o) Isa::template group<W, R, 1>(a, o);
+}
+
+template <class Isa, class W>
+void gemv_for_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
+  switch (a.rows) {
+    case 1: gemv_rows<Isa, W, 1>(a, o0, o1); break;
+    case 2: gemv_rows<Isa, W, 2>(a, o0, o1); break;
+    case 3: gemv_rows<Isa, W, 3>(a, o0, o1); break;
+    case 4: gemv_rows<Isa, W, 4>(a, o0, o1); break;
+    case 5: gemv_rows<Isa, W, 5>(a, o0, o1); break;
+    case 6: gemv_rows<Isa, W, 6>(a, o0, o1); break;
+    case 7: gemv_rows<Isa, W, 7>(a, o0, o1); break;
+    default: gemv_rows<Isa, W, 8>(a, o0, o1); break;
+  }
+}
+
+// Outputs [o0, o1) of a GEMV over a's rows, dispatched on the stored weight dtype.
+template <class Isa>
+void gemv_tile(const LinearArgs& a, int64_t o0, int64_t o1) {
+  switch (a.wtype) {
+    case WeightType::f32: gemv_for_rows<Isa, typename Isa::F32>(a, o0, o1); break;
+    case WeightType::f16: gemv_for_rows<Isa, typename Isa::F16>(a, o0, o1); break;
+    case WeightType::bf16: gemv_for_rows<Isa, typename Isa::Bf16>(a, o0, o1); break;
+  }
+}
+
+}  // namespace
+}  // namespace attnscan
