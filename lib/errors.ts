@@ -47,6 +47,27 @@ export class DisposedError extends Error {
   override name = 'DisposedError';
 }
 
+/**
+ * A model is at capacity: its cache budget is spent and its wait queue is full (a server answers
+ * 429/503). `retryAfterMs` is a hint, absent when unknown.
+ */
+export class CapacityError extends Error {
+  readonly code = 'ERR_CAPACITY';
+  override name = 'CapacityError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** No model folder was given and the embedded default for the task is not installed. */
+export class ModelNotFoundError extends Error {
+  readonly code = 'ERR_MODEL_NOT_FOUND';
+  override name = 'ModelNotFoundError';
+}
+
 /** Re-types an error thrown by the addon (a plain Error with a `code`) as the matching class. */
 export function fromNativeError(e: unknown): unknown {
   if (!(e instanceof Error)) return e;
