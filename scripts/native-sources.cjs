@@ -21,6 +21,6 @@ function walk(dir) {
   });
 }
 
-// native/tests/ is the standalone kernel test program (scripts/native-test.sh), not the addon.
-const files = walk('native').filter((f) => !f.startsWith('native/tests/')).sort();
+// native/tests/ (scripts/native-test.sh) and native/fuzz/ (scripts/fuzz.sh) are programs of their own, not the addon.
+const files = walk('native').filter((f) => !f.startsWith('native/tests/') && !f.startsWith('native/fuzz/')).sort();
 process.stdout.write(files.filter((f) => isaOf(f) === group).join(sep));

@@ -1,7 +1,7 @@
 import { attentionF32 } from '../kernels/attention.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { argsObject, boolOption, expectDims, numberOption, tensorArg } from './validate.js';
+import { argsObject, boolOption, expectDims, f32Option, tensorArg } from './validate.js';
 import { defineKernel } from './define.js';
 
 export interface AttentionArgs {
@@ -80,7 +80,7 @@ export const attention = defineKernel<AttentionArgs, Tensor>({
             [batch, heads, seqQ, seqK],
           ]);
     const biasBatched = bias !== null && bias.dims.length === 4;
-    const scale = numberOption(NAME, 'scale', a.scale, 1 / Math.sqrt(headDim));
+    const scale = f32Option(NAME, 'scale', a.scale, 1 / Math.sqrt(headDim));
     const causal = boolOption(NAME, 'causal', a.causal, false);
     const out = new Tensor(new Float32Array(batch * seqQ * heads * headDim), [batch, seqQ, heads, headDim]);
     const params = {

@@ -1,6 +1,8 @@
 // One definition per kernel gives its sync and async entry points on both backends. A kernel's
 // `prepare` validates the arguments, allocates the outputs and returns the native argument object
 // and the TS twin's call writing the same outputs; the caller's backend choice picks which runs.
+import { markAsUntransferable } from 'node:worker_threads';
+
 import { fromNativeError } from '../errors.js';
 import { nativeKernel } from '../backend/native.js';
 import { type BackendName, resolveBackend } from '../backend/select.js';
@@ -42,6 +44,27 @@ export function syncKernelByName(name: string): SyncKernel<unknown, unknown> | u
   return registry.get(name) as SyncKernel<unknown, unknown> | undefined;
 }
 
+/**
+ * An async native kernel reads its inputs on a libuv thread while JS runs: transferring an input's
+ * ArrayBuffer (postMessage or structuredClone with a transfer list) would detach it and hand its
+ * memory to a new owner that may free it under the kernel. The addon keeps the argument object
+ * alive, not the memory, so inputs are marked untransferable first, as Node marks its Buffer pool:
+ * a later transfer copies instead of detaching (Node 20; newer Node throws DataCloneError).
+ * SharedArrayBuffers are shared, never detached. Outputs are new and reach the caller only when
+ * the kernel is done, so they stay transferable.
+ */
+function pinInputs(p: Prepared<unknown>): void {
+  const outputs = new Set<ArrayBufferLike>();
+  const result = p.result as unknown;
+  for (const v of result && typeof result === 'object' ? [result, ...Object.values(result)] : []) {
+    const data = (v as { data?: unknown } | null)?.data;
+    if (ArrayBuffer.isView(data)) outputs.add(data.buffer);
+  }
+  for (const v of Object.values(p.native)) {
+    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && !outputs.has(v.buffer)) markAsUntransferable(v.buffer);
+  }
+}
+
 export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A, R>; async: AsyncKernel<A, R> } {
   const nativeName = spec.nativeName ?? spec.name;
   const sync: SyncKernel<A, R> = (args, opts) => {
@@ -62,6 +85,7 @@ export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A
     const backend = resolveBackend(opts?.backend);
     if (backend === 'ts') return (await runTsKernelInWorker(spec.name, args)) as R;
     const p = spec.prepare(args);
+    pinInputs(p);
     try {
       await nativeKernel(nativeName)(p.native, true);
     } catch (e) {

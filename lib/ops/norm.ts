@@ -2,7 +2,7 @@ import { weightToF32 } from '../kernels/half.js';
 import { normLayerF32, normRmsF32 } from '../kernels/norm.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
-import { argsObject, expectDims, numberOption, tensorArg } from './validate.js';
+import { argsObject, expectDims, f32Option, tensorArg } from './validate.js';
 import { type CheckedWeight, optionalWeightArg, rankOf, type WeightTensor } from './weight.js';
 import { ShapeError, ValueRangeError } from '../errors.js';
 
@@ -32,8 +32,9 @@ function prepareRows(name: string, a: Record<string, unknown>, defaultEps: numbe
   const x = tensorArg(name, 'x', a.x, Float32Array, rank);
   const hidden = x.dims[rank - 1];
   const rows = hidden === 0 ? 0 : x.data.length / hidden;
-  const eps = numberOption(name, 'eps', a.eps, defaultEps);
-  if (eps < 0) throw new ValueRangeError(`${name}: eps must be >= 0, got ${eps}`);
+  // eps is added in f32, as torch adds it: both backends see the same rounded value.
+  const eps = Math.fround(f32Option(name, 'eps', a.eps, defaultEps));
+  if (eps < 0) throw new ValueRangeError(`${name}: eps must be >= 0, got ${a.eps}`);
   return { x, rows, hidden, eps, out: new Tensor(new Float32Array(x.data.length), x.dims) };
 }
 

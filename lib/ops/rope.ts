@@ -2,7 +2,7 @@ import { ropeApplyF32, ropeDefaultInvFreq, type RopeStyle } from '../kernels/rop
 import { ShapeError, ValueRangeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
-import { argsObject, enumOption, expectDims, intOption, numberOption, tensorArg } from './validate.js';
+import { argsObject, enumOption, expectDims, f32Option, intOption, numberOption, tensorArg } from './validate.js';
 
 export interface RopeArgs {
   /** [batch, seq, heads, headDim] */
@@ -42,7 +42,7 @@ export const rope = defineKernel<RopeArgs, Tensor>({
     const rotaryDim = intOption('rope', 'rotaryDim', a.rotaryDim, headDim, 0, headDim);
     if (rotaryDim % 2 !== 0) throw new ValueRangeError(`rope: rotaryDim must be even, got ${rotaryDim}`);
     const style = enumOption('rope', 'style', a.style, ['half', 'interleaved'] as const, 'half');
-    const scaling = numberOption('rope', 'attentionScaling', a.attentionScaling, 1);
+    const scaling = f32Option('rope', 'attentionScaling', a.attentionScaling, 1);
     let invFreq: Float32Array;
     if (a.invFreq !== undefined && a.invFreq !== null) {
       invFreq = invFreqArg(a.invFreq, rotaryDim / 2);

@@ -57,6 +57,13 @@ export function expectDims(kernel: string, name: string, dims: readonly number[]
   if (!ok) throw new ShapeError(`${kernel}: ${name} dims ${fmt(dims)} do not match the expected ${fmt(expected)}`);
 }
 
+/** A number option the kernels use as a float32: finite after rounding to one. */
+export function f32Option(kernel: string, name: string, value: unknown, fallback: number): number {
+  const v = numberOption(kernel, name, value, fallback);
+  if (!Number.isFinite(Math.fround(v))) throw new ValueRangeError(`${kernel}: ${name} must be finite as a float32, got ${v}`);
+  return v;
+}
+
 export function numberOption(kernel: string, name: string, value: unknown, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number') throw new DTypeError(`${kernel}: ${name} must be a number, got ${typeof value}`);

@@ -67,4 +67,14 @@ Napi::Value run_kernel(ArgReader& args, Work&& work) {
   return p;
 }
 
+// A kernel function: its reader (addon/kernel_args.h, shared with the fuzzers) validates the
+// argument object, its runner runs the kernel now or on a worker thread.
+template <class Call>
+Napi::Value bind_call(const Napi::CallbackInfo& info, const char* kernel, Call (*read)(ArgCheck&),
+                      Result (*run)(const Call&)) {
+  ArgReader r(info, kernel);
+  const Call c = read(r);
+  return run_kernel(r, [c, run] { return run(c); });
+}
+
 }  // namespace attnscan

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdlib>
 
+#include "common/alloc.h"
+
 namespace attnscan {
 
 // At least `floats` floats of this thread's scratch (contents unspecified); null when out of memory.
@@ -17,7 +19,7 @@ inline float* thread_scratch(size_t floats) {
   thread_local Buf buf;
   if (buf.n < floats) {
     std::free(buf.p);
-    buf.p = static_cast<float*>(std::malloc(floats * sizeof(float)));
+    buf.p = static_cast<float*>(scratch_malloc(floats * sizeof(float)));
     buf.n = buf.p ? floats : 0;
   }
   return buf.p;

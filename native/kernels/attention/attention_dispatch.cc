@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/alloc.h"
 #include "common/pool.h"
 #include "kernels/attention/attention.h"
 #include "kernels/dispatch.h"
@@ -16,7 +17,7 @@ struct Scratch {
   void* raw = nullptr;
   float* data = nullptr;
   explicit Scratch(int64_t floats) {
-    raw = std::malloc(size_t(floats) * sizeof(float) + 64);
+    raw = scratch_malloc(size_t(floats) * sizeof(float) + 64);
     if (raw) data = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(raw) + 63) & ~uintptr_t(63));
   }
   ~Scratch() { std::free(raw); }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "common/alloc.h"
 #include "common/pool.h"
 #include "kernels/dispatch.h"
 #include "kernels/matmul/matmul.h"
@@ -22,7 +23,7 @@ float* thread_scratch() {
   thread_local std::unique_ptr<void, FreeDeleter> raw;
   thread_local float* aligned = nullptr;
   if (!aligned) {
-    raw.reset(std::malloc(sizeof(float) * size_t(kGemmScratchFloats) + 64));
+    raw.reset(scratch_malloc(sizeof(float) * size_t(kGemmScratchFloats) + 64));
     if (!raw) return nullptr;
     aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(raw.get()) + 63) & ~uintptr_t(63));
   }

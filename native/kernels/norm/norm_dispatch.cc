@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/alloc.h"
 #include "common/pool.h"
 #include "kernels/dispatch.h"
 #include "kernels/norm/norm.h"
@@ -11,7 +12,7 @@ namespace {
 // f32 weights are used in place; f16/bf16 ones are widened into `owned` (freed by the caller).
 const float* widen(const void* w, WeightDtype dt, int64_t n, float** owned, bool* oom) {
   if (!w || dt == WeightDtype::f32) return static_cast<const float*>(w);
-  *owned = static_cast<float*>(std::malloc(size_t(n) * sizeof(float)));
+  *owned = static_cast<float*>(scratch_malloc(size_t(n) * sizeof(float)));
   if (!*owned) {
     *oom = true;
     return nullptr;

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/alloc.h"
 #include "common/pool.h"
 #include "kernels/dispatch.h"
 #include "kernels/rope/rope.h"
@@ -16,7 +17,7 @@ Result rope_apply_f32(const float* x, float* y, int64_t tokens, const int32_t* p
   const int64_t per = std::max<int64_t>(1, (int64_t(1) << 14) / per_token);
   const int64_t tasks = (tokens + per - 1) / per;
   const int64_t stride = 4 * p.rotary_dim + 16;
-  float* scratch = static_cast<float*>(std::malloc(size_t(tasks * stride) * sizeof(float)));
+  float* scratch = static_cast<float*>(scratch_malloc(size_t(tasks * stride) * sizeof(float)));
   if (!scratch) return Result::fail(Status::oom, "rope: out of memory for the cos/sin tables");
   parallel_for(tasks, [&](int64_t t) {
     const int64_t t0 = t * per;

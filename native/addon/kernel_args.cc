@@ -1,0 +1,251 @@
+// The validation every kernel call goes through (see kernel_args.h). Each reader checks dims and
+// options first, then asks for each buffer with the exact length those dims imply.
+#include "addon/kernel_args.h"
+
+#include <cmath>
+#include <string>
+
+#include "kernels/embedding/embedding.h"
+#include "kernels/norm/norm.h"
+#include "kernels/softmax/softmax.h"
+
+namespace attnscan {
+
+AttentionArgs read_attention(ArgCheck& r) {
+  constexpr int64_t kMaxDim = int64_t(1) << 31;
+  AttentionArgs a{};
+  a.batch = r.dim("batch", 0, kMaxDim);
+  a.seq_q = r.dim("seqQ", 0, kMaxDim);
+  a.seq_k = r.dim("seqK", 0, kMaxDim);
+  a.heads = r.dim("heads", 1, kMaxDim);
+  a.kv_heads = r.dim("kvHeads", 1, kMaxDim);
+  a.head_dim = r.dim("headDim", 1, kMaxDim);
+  if (r.ok() && a.heads % a.kv_heads != 0)
+    r.fail(Status::shape, "heads (" + std::to_string(a.heads) + ") must be a multiple of kvHeads (" +
+                              std::to_string(a.kv_heads) + ")");
+  a.scale = r.real32("scale", r.ok() ? 1.0 / std::sqrt(double(a.head_dim)) : 1.0);
+  a.causal = r.boolean("causal", false);
+  a.bias_batched = r.boolean("biasBatched", false);
+  const int64_t q_len = r.product({a.batch, a.seq_q, a.heads, a.head_dim});
+  const int64_t kv_len = r.product({a.batch, a.seq_k, a.kv_heads, a.head_dim});
+  const int64_t bias_len = r.product({a.bias_batched ? a.batch : 1, a.heads, a.seq_q, a.seq_k});
+  a.q = r.f32("q", q_len);
+  a.k = r.f32("k", kv_len);
+  a.v = r.f32("v", kv_len);
+  a.out = r.f32("out", q_len);
+  a.key_mask = r.u8("keyMask", r.product({a.batch, a.seq_k}), true);
+  a.bias = r.f32("bias", bias_len, true);
+  return a;
+}
+Result run_attention(const AttentionArgs& a) { return attention_f32(a); }
+
+LinearArgs read_linear(ArgCheck& a) {
+  LinearArgs p{};
+  p.rows = a.dim("rows", 0);
+  p.in = a.dim("inFeatures", 0);
+  p.out = a.dim("outFeatures", 0);
+  const std::string dtype = a.string("dtype", "f32");
+  if (a.ok() && !parse_weight_type(dtype.c_str(), &p.wtype))
+    a.fail(Status::range, "unknown weight dtype '" + dtype + "' (f32, f16, bf16)");
+  const int64_t nx = a.product({p.rows, p.in});
+  const int64_t nw = a.product({p.out, p.in});
+  const int64_t ny = a.product({p.rows, p.out});
+  p.x = a.f32("x", nx);
+  p.w = p.wtype == WeightType::f32 ? static_cast<const void*>(a.f32("weight", nw)) : a.u16("weight", nw);
+  p.bias = a.f32("bias", p.out, true);
+  p.y = a.f32("out", ny);
+  return p;
+}
+Result run_linear(const LinearArgs& a) { return matmul_linear(a); }
+
+// [begin, begin + n) and [other, other + n) share an element without being the same buffer.
+static bool partial_overlap(const float* p, const float* q, int64_t n) {
+  return p && q && p != q && p < q + n && q < p + n;
+}
+
+ScanArgs read_selective_scan(ArgCheck& r) {
+  ScanArgs a{};
+  a.batch = r.dim("batch", 0);
+  a.seq_len = r.dim("seqLen", 0);
+  a.dim = r.dim("dim", 1);
+  a.d_state = r.dim("dState", 1);
+  a.groups = r.dim("groups", 1);
+  if (r.ok() && a.dim % a.groups != 0)
+    r.fail(Status::shape, "dim " + std::to_string(a.dim) + " is not a multiple of groups " + std::to_string(a.groups));
+  const int64_t tokens = r.product({a.batch, a.seq_len, a.dim});
+  const int64_t bc = r.product({a.batch, a.seq_len, a.groups, a.d_state});
+  const int64_t states = r.product({a.batch, a.dim, a.d_state});
+  a.u = r.f32("u", tokens);
+  a.delta = r.f32("delta", tokens);
+  a.A = r.f32("A", r.product({a.dim, a.d_state}));
+  a.B = r.f32("B", bc);
+  a.C = r.f32("C", bc);
+  a.D = r.f32("D", a.dim, true);
+  a.z = r.f32("z", tokens, true);
+  a.delta_bias = r.f32("deltaBias", a.dim, true);
+  a.delta_softplus = r.boolean("deltaSoftplus", false);
+  a.state = r.f32("state", states, true);
+  a.y = r.f32("y", tokens);
+  a.last_state = r.f32("lastState", states);
+  // In place (state == lastState) works channel by channel; a partial overlap would race.
+  if (r.ok() && partial_overlap(a.state, a.last_state, states))
+    r.fail(Status::shape, "lastState must be state itself or not overlap it");
+  return a;
+}
+Result run_selective_scan(const ScanArgs& a) { return a.seq_len == 1 ? scan_step_f32(a) : scan_selective_f32(a); }
+
+ConvArgs read_causal_conv1d(ArgCheck& r) {
+  ConvArgs a{};
+  a.batch = r.dim("batch", 0);
+  a.seq_len = r.dim("seqLen", 0);
+  a.dim = r.dim("dim", 0);
+  a.width = r.dim("width", 1, 1 << 16);
+  const std::string act = r.string("activation", "none");
+  if (r.ok() && act != "silu" && act != "none") r.fail(Status::range, "unknown activation '" + act + "' (silu, none)");
+  a.silu = act == "silu";
+  const int64_t tokens = r.product({a.batch, a.seq_len, a.dim});
+  const int64_t states = r.product({a.batch, a.dim, a.width - 1});
+  a.x = r.f32("x", tokens);
+  a.weight = r.f32("weight", r.product({a.dim, a.width}));
+  a.bias = r.f32("bias", a.dim, true);
+  a.state = r.f32("state", states, true);
+  a.y = r.f32("y", tokens);
+  a.new_state = r.f32("newState", states);
+  if (r.ok() && a.state && a.new_state && a.state < a.new_state + states && a.new_state < a.state + states)
+    r.fail(Status::shape, "newState must not overlap state");
+  return a;
+}
+Result run_causal_conv1d(const ConvArgs& a) { return a.seq_len == 1 ? conv_step_f32(a) : conv_causal_f32(a); }
+
+RopeCall read_rope(ArgCheck& a) {
+  RopeCall c{};
+  const int64_t batch = a.dim("batch", 0), seq = a.dim("seq", 0), heads = a.dim("heads", 0);
+  const int64_t head_dim = a.dim("headDim", 0, int64_t(1) << 24);
+  const int64_t rotary_dim = a.dim("rotaryDim", 0, head_dim);
+  if (a.ok() && rotary_dim % 2 != 0) a.fail(Status::range, "rotaryDim must be even, got " + std::to_string(rotary_dim));
+  const bool interleaved = a.boolean("interleaved", false);
+  const float scaling = a.real32("scaling", 1.0);
+  c.tokens = a.product({batch, seq});
+  const int64_t size = a.product({c.tokens, heads, head_dim});
+  c.x = a.f32("x", size);
+  c.out = a.f32("out", size);
+  c.positions = a.i32("positions", c.tokens);
+  c.inv_freq = a.f32("invFreq", rotary_dim / 2);
+  c.p = RopeParams{heads, head_dim, rotary_dim, interleaved, scaling};
+  return c;
+}
+Result run_rope(const RopeCall& c) { return rope_apply_f32(c.x, c.out, c.tokens, c.positions, c.inv_freq, c.p); }
+
+// A weight-like buffer in the dtype its tag names; null when absent and optional.
+static const void* read_tagged(ArgCheck& a, const char* name, const char* dtype_field, int64_t n, bool optional,
+                               WeightDtype* dt) {
+  const std::string tag = a.string(dtype_field, "f32");
+  if (a.ok() && !parse_weight_dtype(tag.c_str(), dt))
+    a.fail(Status::range, std::string(dtype_field) + " must be 'f32', 'f16' or 'bf16', got '" + tag + "'");
+  if (*dt == WeightDtype::f32) return a.f32(name, n, optional);
+  return a.u16(name, n, optional);
+}
+
+EmbeddingCall read_embedding(ArgCheck& a) {
+  EmbeddingCall c{};
+  c.vocab = a.dim("vocab", 0, int64_t(1) << 31);
+  c.dim = a.dim("dim", 0);
+  c.count = a.dim("count", 0);
+  c.dtype = WeightDtype::f32;
+  const int64_t table_size = a.product({c.vocab, c.dim});
+  c.table = read_tagged(a, "table", "tableDtype", table_size, false, &c.dtype);
+  c.ids = a.i32("ids", c.count);
+  c.out = a.f32("out", a.product({c.count, c.dim}));
+  return c;
+}
+Result run_embedding(const EmbeddingCall& c) {
+  return embedding_gather(c.table, c.dtype, c.vocab, c.dim, c.ids, c.count, c.out);
+}
+
+static NormCall read_norm_common(ArgCheck& a) {
+  NormCall n{};
+  n.rows = a.dim("rows", 0);
+  n.hidden = a.dim("hidden", 0);
+  n.eps = a.real32("eps", 1e-6);
+  if (a.ok() && n.eps < 0) a.fail(Status::range, "eps must be >= 0");
+  const int64_t size = a.product({n.rows, n.hidden});
+  n.x = a.f32("x", size);
+  n.out = a.f32("out", size);
+  n.weight_dtype = n.bias_dtype = WeightDtype::f32;
+  n.weight = read_tagged(a, "weight", "weightDtype", n.hidden, true, &n.weight_dtype);
+  return n;
+}
+
+NormCall read_rms_norm(ArgCheck& a) { return read_norm_common(a); }
+Result run_rms_norm(const NormCall& n) {
+  return norm_rms_f32(n.x, n.out, n.rows, n.hidden, n.weight, n.weight_dtype, n.eps);
+}
+
+NormCall read_layer_norm(ArgCheck& a) {
+  NormCall n = read_norm_common(a);
+  n.bias = read_tagged(a, "bias", "biasDtype", n.hidden, true, &n.bias_dtype);
+  return n;
+}
+Result run_layer_norm(const NormCall& n) {
+  return norm_layer_f32(n.x, n.out, n.rows, n.hidden, n.weight, n.weight_dtype, n.bias, n.bias_dtype, n.eps);
+}
+
+ActCall read_activation(ArgCheck& a) {
+  ActCall c{};
+  c.size = a.dim("size", 0);
+  const std::string kind_name = a.string("kind", "");
+  c.kind = ActKind::silu;
+  if (a.ok() && !parse_act_kind(kind_name.c_str(), &c.kind))
+    a.fail(Status::range, "unknown activation '" + kind_name + "' (silu, gelu, gelu_tanh, relu)");
+  c.x = a.f32("x", c.size);
+  c.out = a.f32("out", c.size);
+  return c;
+}
+Result run_activation(const ActCall& c) { return act_apply_f32(c.kind, c.x, c.out, c.size); }
+
+ActCall read_elementwise_gated(ArgCheck& a) {
+  ActCall c{};
+  c.size = a.dim("size", 0);
+  const std::string kind_name = a.string("kind", "");
+  c.kind = ActKind::silu;
+  if (a.ok() && (!parse_act_kind(kind_name.c_str(), &c.kind) || c.kind == ActKind::relu))
+    a.fail(Status::range, "unknown gate activation '" + kind_name + "' (silu, gelu_tanh, gelu)");
+  c.x = a.f32("gate", c.size);
+  c.up = a.f32("up", c.size);
+  c.out = a.f32("out", c.size);
+  return c;
+}
+Result run_elementwise_gated(const ActCall& c) { return elementwise_gated_f32(c.kind, c.x, c.up, c.out, c.size); }
+
+BinaryCall read_elementwise_binary(ArgCheck& a) {
+  BinaryCall c{};
+  c.rows = a.dim("rows", 0);
+  c.n = a.dim("n", 0);
+  c.b_rows = a.dim("bRows", 0);
+  if (a.ok() && c.b_rows != c.rows && c.b_rows != 1)
+    a.fail(Status::range, "bRows must be rows or 1, got " + std::to_string(c.b_rows));
+  const std::string kind_name = a.string("kind", "");
+  c.kind = BinaryKind::add;
+  if (a.ok() && !parse_binary_kind(kind_name.c_str(), &c.kind)) a.fail(Status::range, "unknown op '" + kind_name + "' (add, mul)");
+  const int64_t size = a.product({c.rows, c.n});
+  c.a = a.f32("a", size);
+  c.b = a.f32("b", a.product({c.b_rows, c.n}));
+  c.out = a.f32("out", size);
+  return c;
+}
+Result run_elementwise_binary(const BinaryCall& c) {
+  return elementwise_binary_f32(c.kind, c.a, c.b, c.out, c.rows, c.n, c.b_rows);
+}
+
+SoftmaxCall read_softmax(ArgCheck& a) {
+  SoftmaxCall c{};
+  c.rows = a.dim("rows", 0);
+  c.n = a.dim("n", 0);
+  const int64_t size = a.product({c.rows, c.n});
+  c.x = a.f32("x", size);
+  c.out = a.f32("out", size);
+  return c;
+}
+Result run_softmax(const SoftmaxCall& c) { return softmax_rows_f32(c.x, c.out, c.rows, c.n); }
+
+}  // namespace attnscan
