@@ -14,28 +14,51 @@
 
 namespace attnscan {
 
+// Settling uses raw napi calls whose failures are ignored: when a worker thread is terminated with
+// a kernel in flight, Node completes the libuv work during environment teardown, when JS can no
+// longer run; node-addon-api's wrappers turn the failed resolve into a fatal error (process abort).
+// Nobody can be waiting for that promise any more, so it is left unsettled.
 class KernelWorker : public Napi::AsyncWorker {
  public:
   KernelWorker(Napi::Env env, Napi::ObjectReference keep, std::function<Result()> work)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), keep_(std::move(keep)),
-        work_(std::move(work)) {}
+      : Napi::AsyncWorker(env), keep_(std::move(keep)), work_(std::move(work)) {
+    if (napi_create_promise(env, &deferred_, &promise_) != napi_ok) promise_ = nullptr;
+  }
 
-  Napi::Promise promise() { return deferred_.Promise(); }
+  // Null when the promise could not be created (the caller then throws).
+  napi_value promise() const { return promise_; }
 
   void Execute() override { result_ = work_(); }
   void OnOK() override {
-    Napi::Env env = Env();
     keep_.Reset();
-    if (result_.ok()) deferred_.Resolve(env.Undefined());
-    else deferred_.Reject(make_error(env, result_.status, result_.message).Value());
+    if (result_.ok()) {
+      napi_value undefined;
+      if (napi_get_undefined(Env(), &undefined) == napi_ok) napi_resolve_deferred(Env(), deferred_, undefined);
+    } else {
+      reject(result_.status, result_.message);
+    }
   }
-  void OnError(const Napi::Error& e) override {
+  void OnError(const Napi::Error&) override {
     keep_.Reset();
-    deferred_.Reject(e.Value());
+    reject(Status::internal, "kernel worker failed");
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
+  void reject(Status s, const std::string& message) {
+    napi_env env = Env();
+    napi_value msg, code, err;
+    if (napi_create_string_utf8(env, message.data(), message.size(), &msg) != napi_ok ||
+        napi_create_string_utf8(env, status_code(s), NAPI_AUTO_LENGTH, &code) != napi_ok)
+      return;
+    napi_status made = s == Status::dtype ? napi_create_type_error(env, code, msg, &err)
+                       : (s == Status::shape || s == Status::range || s == Status::oom)
+                           ? napi_create_range_error(env, code, msg, &err)
+                           : napi_create_error(env, code, msg, &err);
+    if (made == napi_ok) napi_reject_deferred(env, deferred_, err);
+  }
+
+  napi_deferred deferred_ = nullptr;
+  napi_value promise_ = nullptr;
   Napi::ObjectReference keep_;
   std::function<Result()> work_;
   Result result_;
@@ -62,9 +85,14 @@ Napi::Value run_kernel(ArgReader& args, Work&& work) {
     return env.Undefined();
   }
   auto* w = new KernelWorker(env, args.keep_alive(), std::function<Result()>(std::forward<Work>(work)));
-  Napi::Promise p = w->promise();
+  napi_value p = w->promise();
+  if (!p) {
+    delete w;
+    throw_error(env, Status::internal, "cannot create a promise");
+    return env.Undefined();
+  }
   w->Queue();
-  return p;
+  return Napi::Value(env, p);
 }
 
 // A kernel function: its reader (addon/kernel_args.h, shared with the fuzzers) validates the
