@@ -84,3 +84,12 @@ export function fromNativeError(e: unknown): unknown {
   typed.stack = e.stack;
   return typed;
 }
+
+// V8 reports an ArrayBuffer it cannot allocate as a plain RangeError.
+const V8_ALLOCATION_FAILED = /Array buffer allocation failed|Invalid typed array length|Invalid array buffer length/;
+
+/** A failed ArrayBuffer allocation as the documented OutOfMemoryError; anything else unchanged. */
+export function fromAllocationError(e: unknown): unknown {
+  if (!(e instanceof RangeError) || (e as { code?: string }).code !== undefined || !V8_ALLOCATION_FAILED.test(e.message)) return e;
+  return new OutOfMemoryError(`out of memory: ${e.message}`, { cause: e });
+}

@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 
 import { loadNative } from '../backend/native.js';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, OutOfMemoryError } from '../errors.js';
 import { parseSafetensorsHeader, type SafetensorsHeader } from './safetensors.js';
 
 export interface FileBytes {
@@ -62,7 +62,12 @@ async function readHeader(file: string): Promise<{ header: SafetensorsHeader; si
  */
 export async function readFileBytes(file: string, onChunk: (n: number) => void): Promise<FileBytes> {
   const { header, size, prefix } = await readHeader(file);
-  const buf = new Uint8Array(new SharedArrayBuffer(size));
+  let buf: Uint8Array;
+  try {
+    buf = new Uint8Array(new SharedArrayBuffer(size));
+  } catch (e) {
+    throw new OutOfMemoryError(`${file}: cannot allocate ${size} bytes to read the checkpoint (${(e as Error).message})`, { cause: e });
+  }
   let fh;
   try {
     fh = await open(file, 'r');

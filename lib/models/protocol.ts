@@ -35,7 +35,9 @@ export interface SerializedError {
   code?: string;
 }
 
-export function serializeError(e: unknown): SerializedError {
+/** A failed ArrayBuffer allocation crosses the thread boundary as OutOfMemoryError. */
+export function serializeError(error: unknown): SerializedError {
+  const e = errors.fromAllocationError(error);
   if (e instanceof Error) return { name: e.name, message: e.message, code: (e as { code?: string }).code };
   return { name: 'Error', message: String(e) };
 }

@@ -3,7 +3,7 @@
 // and the TS twin's call writing the same outputs; the caller's backend choice picks which runs.
 import { markAsUntransferable } from 'node:worker_threads';
 
-import { fromNativeError } from '../errors.js';
+import { fromAllocationError, fromNativeError } from '../errors.js';
 import { nativeKernel } from '../backend/native.js';
 import { type BackendName, resolveBackend } from '../backend/select.js';
 import { runTsKernelInWorker } from './ts-pool.js';
@@ -67,9 +67,17 @@ function pinInputs(p: Prepared<unknown>): void {
 
 export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A, R>; async: AsyncKernel<A, R> } {
   const nativeName = spec.nativeName ?? spec.name;
+  // Outputs too large to allocate are an OutOfMemoryError, not V8's plain RangeError.
+  const prepare = (args: A): Prepared<R> => {
+    try {
+      return spec.prepare(args);
+    } catch (e) {
+      throw fromAllocationError(e);
+    }
+  };
   const sync: SyncKernel<A, R> = (args, opts) => {
     const backend = resolveBackend(opts?.backend);
-    const p = spec.prepare(args);
+    const p = prepare(args);
     if (backend === 'ts') {
       p.ts();
     } else {
@@ -84,7 +92,7 @@ export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A
   const async: AsyncKernel<A, R> = async (args, opts) => {
     const backend = resolveBackend(opts?.backend);
     if (backend === 'ts') return (await runTsKernelInWorker(spec.name, args)) as R;
-    const p = spec.prepare(args);
+    const p = prepare(args);
     pinInputs(p);
     try {
       await nativeKernel(nativeName)(p.native, true);
