@@ -65,7 +65,8 @@ lib=("${objs[@]}")
 harnesses="${FUZZ_HARNESSES:-$(ls native/fuzz/fuzz_*.cc | sed 's#native/fuzz/fuzz_##; s#\.cc$##' | tr '\n' ' ')}"
 for h in $harnesses; do
   bin="$out/fuzz_$h"
-  if [ ! -f "$bin" ] || [ -n "$(find native/fuzz "${lib[@]}" -newer "$bin" -print -quit)" ]; then
+  if [ ! -f "$bin" ] || [ -n "$(find native/fuzz -name '*.cc' -newer "$bin" -print -quit)" ] ||
+     [ -n "$(find native/fuzz -name '*.h' -newer "$bin" -print -quit)" ] || [ -n "$(find "${lib[@]}" -newer "$bin" -print -quit)" ]; then
     "$CXX" "${flags[@]/-fsanitize=fuzzer-no-link/-fsanitize=fuzzer}" "native/fuzz/fuzz_$h.cc" "${lib[@]}" -o "$bin"
   fi
 done
