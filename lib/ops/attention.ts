@@ -80,7 +80,8 @@ export const attention = defineKernel<AttentionArgs, Tensor>({
             [batch, heads, seqQ, seqK],
           ]);
     const biasBatched = bias !== null && bias.dims.length === 4;
-    const scale = f32Option(NAME, 'scale', a.scale, 1 / Math.sqrt(headDim));
+    // The kernels scale in f32: both backends see the rounded value.
+    const scale = Math.fround(f32Option(NAME, 'scale', a.scale, 1 / Math.sqrt(headDim)));
     const causal = boolOption(NAME, 'causal', a.causal, false);
     const out = new Tensor(new Float32Array(batch * seqQ * heads * headDim), [batch, seqQ, heads, headDim]);
     const params = {
