@@ -6,7 +6,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value Activation(const Napi::CallbackInfo& info) { return bind_call(info, "activation", read_activation, run_activation); }
+Napi::Value Activation(const Napi::CallbackInfo& info) {
+  return bind_call(info, "activation", read_activation, run_activation);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("activation", Napi::Function::New(env, Activation, "activation"));

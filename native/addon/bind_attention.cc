@@ -9,7 +9,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value Attention(const Napi::CallbackInfo& info) { return bind_call(info, "attention", read_attention, run_attention); }
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  return bind_call(info, "attention", read_attention, run_attention);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("attention", Napi::Function::New(env, Attention, "attention"));

@@ -7,7 +7,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value CausalConv1d(const Napi::CallbackInfo& info) { return bind_call(info, "causalConv1d", read_causal_conv1d, run_causal_conv1d); }
+Napi::Value CausalConv1d(const Napi::CallbackInfo& info) {
+  return bind_call(info, "causalConv1d", read_causal_conv1d, run_causal_conv1d);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("causalConv1d", Napi::Function::New(env, CausalConv1d, "causalConv1d"));

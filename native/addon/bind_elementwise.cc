@@ -8,8 +8,12 @@
 namespace attnscan {
 namespace {
 
-Napi::Value ElementwiseBinary(const Napi::CallbackInfo& info) { return bind_call(info, "elementwiseBinary", read_elementwise_binary, run_elementwise_binary); }
-Napi::Value ElementwiseGated(const Napi::CallbackInfo& info) { return bind_call(info, "elementwiseGated", read_elementwise_gated, run_elementwise_gated); }
+Napi::Value ElementwiseBinary(const Napi::CallbackInfo& info) {
+  return bind_call(info, "elementwiseBinary", read_elementwise_binary, run_elementwise_binary);
+}
+Napi::Value ElementwiseGated(const Napi::CallbackInfo& info) {
+  return bind_call(info, "elementwiseGated", read_elementwise_gated, run_elementwise_gated);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("elementwiseBinary", Napi::Function::New(env, ElementwiseBinary, "elementwiseBinary"));

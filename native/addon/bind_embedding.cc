@@ -8,7 +8,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value Embedding(const Napi::CallbackInfo& info) { return bind_call(info, "embedding", read_embedding, run_embedding); }
+Napi::Value Embedding(const Napi::CallbackInfo& info) {
+  return bind_call(info, "embedding", read_embedding, run_embedding);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("embedding", Napi::Function::New(env, Embedding, "embedding"));

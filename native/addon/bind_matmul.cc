@@ -8,7 +8,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value Linear(const Napi::CallbackInfo& info) { return bind_call(info, "linear", read_linear, run_linear); }
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  return bind_call(info, "linear", read_linear, run_linear);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("linear", Napi::Function::New(env, Linear, "linear"));

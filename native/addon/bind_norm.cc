@@ -8,8 +8,12 @@
 namespace attnscan {
 namespace {
 
-Napi::Value RmsNorm(const Napi::CallbackInfo& info) { return bind_call(info, "rmsNorm", read_rms_norm, run_rms_norm); }
-Napi::Value LayerNorm(const Napi::CallbackInfo& info) { return bind_call(info, "layerNorm", read_layer_norm, run_layer_norm); }
+Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
+  return bind_call(info, "rmsNorm", read_rms_norm, run_rms_norm);
+}
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  return bind_call(info, "layerNorm", read_layer_norm, run_layer_norm);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("rmsNorm", Napi::Function::New(env, RmsNorm, "rmsNorm"));

@@ -7,7 +7,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value Rope(const Napi::CallbackInfo& info) { return bind_call(info, "rope", read_rope, run_rope); }
+Napi::Value Rope(const Napi::CallbackInfo& info) {
+  return bind_call(info, "rope", read_rope, run_rope);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("rope", Napi::Function::New(env, Rope, "rope"));

@@ -7,7 +7,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value SelectiveScan(const Napi::CallbackInfo& info) { return bind_call(info, "selectiveScan", read_selective_scan, run_selective_scan); }
+Napi::Value SelectiveScan(const Napi::CallbackInfo& info) {
+  return bind_call(info, "selectiveScan", read_selective_scan, run_selective_scan);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("selectiveScan", Napi::Function::New(env, SelectiveScan, "selectiveScan"));

@@ -6,7 +6,9 @@
 namespace attnscan {
 namespace {
 
-Napi::Value Softmax(const Napi::CallbackInfo& info) { return bind_call(info, "softmax", read_softmax, run_softmax); }
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  return bind_call(info, "softmax", read_softmax, run_softmax);
+}
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));

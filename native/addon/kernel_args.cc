@@ -226,7 +226,8 @@ BinaryCall read_elementwise_binary(ArgCheck& a) {
     a.fail(Status::range, "bRows must be rows or 1, got " + std::to_string(c.b_rows));
   const std::string kind_name = a.string("kind", "");
   c.kind = BinaryKind::add;
-  if (a.ok() && !parse_binary_kind(kind_name.c_str(), &c.kind)) a.fail(Status::range, "unknown op '" + kind_name + "' (add, mul)");
+  if (a.ok() && !parse_binary_kind(kind_name.c_str(), &c.kind))
+    a.fail(Status::range, "unknown op '" + kind_name + "' (add, mul)");
   const int64_t size = a.product({c.rows, c.n});
   c.a = a.f32("a", size);
   c.b = a.f32("b", a.product({c.b_rows, c.n}));
