@@ -6,7 +6,7 @@ import { gatedLinearF32, type LinearPart, linearGroupF32 } from '../kernels/matm
 import { Tensor, type TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
 import { type CheckedLinear, checkLinear, type LinearWeight } from './linear.js';
-import { argsObject, enumOption } from './validate.js';
+import { argsObject, enumOption, expectDims, tensorArg } from './validate.js';
 
 const MAX_PARTS = 8;
 
@@ -30,6 +30,12 @@ export interface GatedLinearArgs {
   upBias?: TensorLike<Float32Array>;
   /** act(gate): 'silu' (SwiGLU), 'gelu_tanh' (T5 v1.1 gated-gelu), 'gelu' (erf). */
   activation: 'silu' | 'gelu_tanh' | 'gelu';
+  /** [..., out]: written and returned instead of a fresh output (a caller's reused buffer); must not overlap x. */
+  out?: TensorLike<Float32Array>;
+}
+
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 function part(c: CheckedLinear): LinearPart & { out: Tensor } {
@@ -79,7 +85,15 @@ export const gatedLinear = defineKernel<GatedLinearArgs, Tensor>({
     const u = checkLinear(name, a.x, a.up, a.upBias, { weight: 'up', bias: 'upBias' });
     if (u.outF !== g.outF) throw new ShapeError(`${name}: up has ${u.outF} outputs, gate ${g.outF}`);
     if (u.dtype !== g.dtype) throw new DTypeError(`${name}: up.dtype '${u.dtype}' must equal gate.dtype '${g.dtype}'`);
-    const h = new Tensor(new Float32Array(g.rows * g.outF), g.outDims);
+    let h: Tensor;
+    if (a.out === undefined) {
+      h = new Tensor(new Float32Array(g.rows * g.outF), g.outDims);
+    } else {
+      const out = tensorArg(name, 'out', a.out, Float32Array, g.outDims.length);
+      expectDims(name, 'out', out.dims, g.outDims);
+      if (overlaps(out.data, g.x.data)) throw new ValueRangeError(`${name}: out must not overlap x`);
+      h = new Tensor(out.data, g.outDims);
+    }
     return {
       native: {
         x: g.x.data, rows: g.rows, inFeatures: g.inF, outFeatures: g.outF, dtype: g.dtype,

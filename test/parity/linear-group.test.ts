@@ -187,3 +187,26 @@ describe('linearGroup and gatedLinear: bad arguments', () => {
     await expect(nativeKernel('gatedLinear')({ ...gok, out: new Float32Array(7) }, true)).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
 });
+
+describe('gatedLinear: out', () => {
+  it.each(backends)('writes into a given buffer and refuses a wrong or overlapping one (%s)', (backend) => {
+    const a = cases[7].make();
+    const args = { x: a.x, gate: a.weights[0], up: a.weights[0], activation: 'silu' as const };
+    const ref = kernels.gatedLinear(args, { backend });
+    const out = new Tensor(new Float32Array(ref.data.length).fill(Number.NaN), ref.dims);
+    const got = kernels.gatedLinear({ ...args, out }, { backend });
+    expect(got.data).toBe(out.data);
+    expectClose(got.data, ref.data, { atol: 0, rtol: 0 }, 'out');
+    const bad = (o: unknown) => () => kernels.gatedLinear({ ...args, out: o } as never, { backend });
+    expect(bad(new Tensor(new Float32Array(ref.data.length + 1), [ref.data.length + 1]))).toThrow(expect.objectContaining({ name: 'ShapeError' }));
+    expect(bad({ data: new Float64Array(ref.data.length), dims: ref.dims })).toThrow(expect.objectContaining({ name: 'DTypeError' }));
+    const shared = new Float32Array(a.x.data.length + ref.data.length);
+    shared.set(a.x.data);
+    const x = new Tensor(shared.subarray(0, a.x.data.length), a.x.dims);
+    expect(() => kernels.gatedLinear({ ...args, x, out: new Tensor(shared.subarray(1, 1 + ref.data.length), ref.dims) }, { backend })).toThrow(
+      expect.objectContaining({ name: 'ValueRangeError', message: expect.stringContaining('overlap') }),
+    );
+    const apart = kernels.gatedLinear({ ...args, x, out: new Tensor(shared.subarray(a.x.data.length), ref.dims) }, { backend });
+    expectClose(apart.data, ref.data, { atol: 0, rtol: 0 }, 'same buffer, no overlap');
+  });
+});

@@ -1,5 +1,6 @@
 // nn.Linear (weight [out, in], optional bias) and GPT-2's Conv1D (stored [in, out], transposed at
 // load so every projection runs the same kernel).
+import { Tensor } from '../../tensor.js';
 import { asF32, type W, type Weights } from '../weights.js';
 import type { Map1 } from './context.js';
 import type { F32, Ops } from './ops.js';
@@ -40,11 +41,25 @@ export function linearGroup(ops: Ops, w: Weights, parts: [string, number][], inF
   return Object.assign(subset(parts.map((_, i) => i)), { subset });
 }
 
-/** act(gate(x)) * up(x) in one kernel call. */
+const SCRATCH_ROWS = 8;
+
+/**
+ * act(gate(x)) * up(x) in one kernel call. `scratch`: the result is an intermediate the caller
+ * drops before calling again, so its buffer is reused (decode allocates no output per token).
+ */
 export function gatedLinear(
-  ops: Ops, w: Weights, gate: string, up: string, inF: number, outF: number, act: 'silu' | 'gelu' | 'gelu_tanh', opts: LinearOpts = {},
+  ops: Ops, w: Weights, gate: string, up: string, inF: number, outF: number, act: 'silu' | 'gelu' | 'gelu_tanh',
+  opts: LinearOpts & { scratch?: boolean } = {},
 ): Map1 {
   const g = params(w, gate, inF, outF, opts);
   const u = params(w, up, inF, outF, opts);
-  return (x) => ops.gatedLinear(x, g.weight, u.weight, g.bias, u.bias, act);
+  let buf: Float32Array | undefined;
+  return (x) => {
+    const dims = [...x.dims.slice(0, -1), outF];
+    const n = dims.reduce((a, b) => a * b, 1);
+    // Only decode-sized results are kept: a prompt's would hold megabytes per layer.
+    if (!opts.scratch || n > SCRATCH_ROWS * outF) return ops.gatedLinear(x, g.weight, u.weight, g.bias, u.bias, act);
+    if (buf?.length !== n) buf = new Float32Array(n);
+    return ops.gatedLinear(x, g.weight, u.weight, g.bias, u.bias, act, new Tensor(buf, dims));
+  };
 }

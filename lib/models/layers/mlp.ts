@@ -26,7 +26,8 @@ export interface GatedMlpOpts extends MlpOpts {
 }
 
 export function gatedMlp(ops: Ops, w: Weights, prefix: string, o: GatedMlpOpts): Map1 {
-  const gateUp = gatedLinear(ops, w, `${prefix}.${o.gate}`, `${prefix}.${o.up}`, o.hidden, o.inner, o.act, o);
+  // The gated product only feeds down(), so its buffer is reused from call to call.
+  const gateUp = gatedLinear(ops, w, `${prefix}.${o.gate}`, `${prefix}.${o.up}`, o.hidden, o.inner, o.act, { ...o, scratch: true });
   const down = linear(ops, w, `${prefix}.${o.down}`, o.inner, o.hidden, o);
   return (x) => down(gateUp(x));
 }
