@@ -3,7 +3,10 @@
 // streamed from memory once, in model order) with kernels.linear called directly on this thread.
 // The model's measured per-token time minus this figure is what the rest of the step costs
 // (attention over the cache, norms, RoPE, per-op JS dispatch, the worker's per-token message).
-// npx tsx bench/models/decode-floor.ts [tokens=16] [threads]
+// With `reuse`, each call goes straight to the addon with one preallocated output per shape
+// instead of kernels.linear's fresh output: the difference is what allocating outputs costs.
+// npx tsx bench/models/decode-floor.ts [tokens=16] [threads] [reuse]
+import { nativeKernel } from '../../lib/backend/native.js';
 import { kernels, setThreads } from '../../lib/index.js';
 import { f32ToF16 } from '../../lib/kernels/half.js';
 import { median, now } from '../lib/util.js';
@@ -27,20 +30,33 @@ const xs = new Map<number, Float32Array>([[h, new Float32Array(h).fill(0.1)], [c
 
 const tokens = Number(process.argv[2] ?? 16);
 if (process.argv[3]) setThreads(Number(process.argv[3]));
+const reuse = process.argv[4] === 'reuse';
+const outs = new Map<number, Float32Array>();
+function gemv(w: (typeof weights)[number]): void {
+  const [n, k] = w.dims;
+  const x = xs.get(k)!;
+  if (!reuse) {
+    kernels.linear({ x: { data: x, dims: [1, k] }, weight: w });
+    return;
+  }
+  let out = outs.get(n);
+  if (!out) outs.set(n, (out = new Float32Array(n)));
+  nativeKernel('linear')({ x, weight: w.data, out, rows: 1, inFeatures: k, outFeatures: n, dtype: 'f16' }, false);
+}
 const times: number[] = [];
 const per = new Float64Array(weights.length);
 for (let t = 0; t <= tokens; t++) {
   const t0 = now();
   weights.forEach((w, i) => {
     const s = now();
-    kernels.linear({ x: { data: xs.get(w.dims[1])!, dims: [1, w.dims[1]] }, weight: w });
+    gemv(w);
     if (t > 0) per[i] += now() - s;
   });
   if (t > 0) times.push(now() - t0);
 }
 const m = median(times);
 const lm = per[per.length - 1] / tokens;
-console.log(`GEMVs of one decode step: ${(bytes / 2 ** 20).toFixed(0)} MiB f16, median ${(m * 1e3).toFixed(1)} ms/token ` +
+console.log(`GEMVs of one decode step${reuse ? ' (outputs reused)' : ''}: ${(bytes / 2 ** 20).toFixed(0)} MiB f16, median ${(m * 1e3).toFixed(1)} ms/token ` +
   `(${(bytes / m / 1e9).toFixed(1)} GB/s, ${(1 / m).toFixed(1)} tok/s); LM head ${(lm * 1e3).toFixed(1)} ms; ` +
   `${weights.length} calls, mean ${((m / weights.length) * 1e6).toFixed(0)} us/call`);
 const byShape = new Map<string, { s: number; n: number; bytes: number }>();

@@ -5,6 +5,7 @@ import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as embedding from './embedding.js';
 import * as linear from './linear.js';
+import * as linearGroup from './linear-group.js';
 import * as norm from './norm.js';
 import * as rope from './rope.js';
 import * as scan from './scan.js';
@@ -18,6 +19,7 @@ export type { EmbeddingArgs } from './embedding.js';
 export type { GeluArgs, ReluArgs, SiluArgs } from './act.js';
 export type { LayerNormArgs, RmsNormArgs } from './norm.js';
 export type { LinearArgs, LinearWeight } from './linear.js';
+export type { GatedLinearArgs, LinearGroupArgs } from './linear-group.js';
 export type { RopeArgs } from './rope.js';
 export type { SelectiveScanArgs, SelectiveScanResult } from './scan.js';
 export type { SoftmaxArgs } from './softmax.js';
@@ -38,6 +40,10 @@ export const kernels = {
   causalConv1dAsync: conv.causalConv1d.async,
   linear: linear.linear.sync,
   linearAsync: linear.linear.async,
+  linearGroup: linearGroup.linearGroup.sync,
+  linearGroupAsync: linearGroup.linearGroup.async,
+  gatedLinear: linearGroup.gatedLinear.sync,
+  gatedLinearAsync: linearGroup.gatedLinear.async,
   rmsNorm: norm.rmsNorm.sync,
   rmsNormAsync: norm.rmsNorm.async,
   layerNorm: norm.layerNorm.sync,

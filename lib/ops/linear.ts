@@ -20,11 +20,11 @@ export interface LinearArgs {
   bias?: TensorLike<Float32Array>;
 }
 
-function weightDType(w: unknown): WeightDType {
+function weightDType(name: string, what: string, w: unknown): WeightDType {
   const tag = w !== null && typeof w === 'object' ? (w as { dtype?: unknown }).dtype : undefined;
   if (tag === undefined || tag === null) return 'f32';
   if (tag === 'f32' || tag === 'f16' || tag === 'bf16') return tag;
-  throw new ValueRangeError(`${NAME}: weight.dtype must be one of 'f32', 'f16', 'bf16', got ${JSON.stringify(tag)}`);
+  throw new ValueRangeError(`${name}: ${what}.dtype must be one of 'f32', 'f16', 'bf16', got ${JSON.stringify(tag)}`);
 }
 
 function rankOf(t: unknown): number {
@@ -32,26 +32,44 @@ function rankOf(t: unknown): number {
   return Array.isArray(dims) ? dims.length : 0;
 }
 
+/** A validated x [..., in] and weight [out, in] (+ bias [out]) of kernel `name`. */
+export interface CheckedLinear {
+  x: TensorLike<Float32Array>;
+  w: TensorLike<Float32Array | Uint16Array>;
+  dtype: WeightDType;
+  bias: Float32Array | undefined;
+  rows: number;
+  inF: number;
+  outF: number;
+  /** The output dims: x's leading dims, then out. */
+  outDims: number[];
+}
+
+/** Checks x against a weight (and bias); `what` names the weight and bias in messages. */
+export function checkLinear(name: string, xArg: unknown, weight: unknown, biasArg: unknown, what = { weight: 'weight', bias: 'bias' }): CheckedLinear {
+  const xRank = rankOf(xArg);
+  if (xRank < 1) throw new ShapeError(`${name}: x must have rank >= 1 ([..., in])`);
+  const x = tensorArg(name, 'x', xArg, Float32Array, xRank);
+  const dtype = weightDType(name, what.weight, weight);
+  const w = dtype === 'f32' ? tensorArg(name, what.weight, weight, Float32Array, 2) : tensorArg(name, what.weight, weight, Uint16Array, 2);
+  if (dtype !== 'f32' && !(w.data instanceof Uint16Array)) {
+    throw new DTypeError(`${name}: ${what.weight}.data must be a Uint16Array for dtype '${dtype}'`);
+  }
+  const [outF, inF] = w.dims;
+  expectDims(name, 'x', x.dims, [...x.dims.slice(0, -1), inF]);
+  const bias = optionalTensorArg(name, what.bias, biasArg, Float32Array, 1);
+  if (bias) expectDims(name, what.bias, bias.dims, [outF]);
+  const rows = inF > 0 ? x.data.length / inF : x.dims.slice(0, -1).reduce((p, d) => p * d, 1);
+  return { x, w, dtype, bias: bias?.data, rows, inF, outF, outDims: [...x.dims.slice(0, -1), outF] };
+}
+
 /** y [..., out] = x [..., in] · weightᵀ [in, out] + bias [out]; accumulates in f32. */
 export const linear = defineKernel<LinearArgs, Tensor>({
   name: NAME,
   prepare(args: LinearArgs) {
     const a = argsObject(NAME, args);
-    const xRank = rankOf(a.x);
-    if (xRank < 1) throw new ShapeError(`${NAME}: x must have rank >= 1 ([..., in])`);
-    const x = tensorArg(NAME, 'x', a.x, Float32Array, xRank);
-    const dtype = weightDType(a.weight);
-    const w = dtype === 'f32' ? tensorArg(NAME, 'weight', a.weight, Float32Array, 2) : tensorArg(NAME, 'weight', a.weight, Uint16Array, 2);
-    if (dtype !== 'f32' && !(w.data instanceof Uint16Array)) {
-      throw new DTypeError(`${NAME}: weight.data must be a Uint16Array for dtype '${dtype}'`);
-    }
-    const [outF, inF] = w.dims;
-    expectDims(NAME, 'x', x.dims, [...x.dims.slice(0, -1), inF]);
-    const bias = optionalTensorArg(NAME, 'bias', a.bias, Float32Array, 1);
-    if (bias) expectDims(NAME, 'bias', bias.dims, [outF]);
-    const rows = inF > 0 ? x.data.length / inF : x.dims.slice(0, -1).reduce((p, d) => p * d, 1);
-    const out = new Tensor(new Float32Array(rows * outF), [...x.dims.slice(0, -1), outF]);
-    const b = bias?.data;
+    const { x, w, dtype, bias: b, rows, inF, outF, outDims } = checkLinear(NAME, a.x, a.weight, a.bias);
+    const out = new Tensor(new Float32Array(rows * outF), outDims);
     return {
       native: { x: x.data, weight: w.data, bias: b, out: out.data, rows, inFeatures: inF, outFeatures: outF, dtype },
       ts: () => {

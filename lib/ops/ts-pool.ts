@@ -52,6 +52,7 @@ export function rewrapTensors(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;
   if (ArrayBuffer.isView(o.data) && Array.isArray(o.dims)) return new Tensor(o.data as Float32Array, o.dims as number[]);
+  if (Array.isArray(v)) return v.map(rewrapTensors);
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(o)) out[k] = rewrapTensors(x);
   return out;

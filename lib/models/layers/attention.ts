@@ -6,7 +6,7 @@
 import { KvCache } from '../../generation/kv-cache.js';
 import type { Weights } from '../weights.js';
 import type { Ctx } from './context.js';
-import { linear } from './linear.js';
+import { linear, linearGroup } from './linear.js';
 import { type F32, reshape, sliceLast } from './ops.js';
 import type { Ops } from './ops.js';
 
@@ -49,12 +49,19 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
     projectQ = (x) => project(x).q;
     projectKv = (x) => project(x);
   } else {
-    const q = linear(ops, w, `${prefix}.${n.q}`, hidden, inner, lin);
-    const k = linear(ops, w, `${prefix}.${n.k}`, hidden, kvInner, lin);
-    const v = linear(ops, w, `${prefix}.${n.v}`, hidden, kvInner, lin);
-    projectQ = q;
-    projectKv = (x) => ({ k: k(x), v: v(x) });
-    project = (x) => ({ q: q(x), ...projectKv(x) });
+    // One kernel call for q, k and v (a decode step's three GEMVs share one pool job).
+    const qkv = linearGroup(ops, w, [[`${prefix}.${n.q}`, inner], [`${prefix}.${n.k}`, kvInner], [`${prefix}.${n.v}`, kvInner]], hidden, lin);
+    const qOnly = qkv.subset([0]);
+    const kvOnly = qkv.subset([1, 2]);
+    projectQ = (x) => qOnly(x)[0];
+    projectKv = (x) => {
+      const [k, v] = kvOnly(x);
+      return { k, v };
+    };
+    project = (x) => {
+      const [q, k, v] = qkv(x);
+      return { q, k, v };
+    };
   }
   const out = linear(ops, w, `${prefix}.${n.o}`, inner, hidden, lin);
   const heads4 = (t: F32, hs: number) => reshape(t, [t.dims[0], t.dims[1], hs, headDim]);

@@ -1,8 +1,9 @@
 // nn.Linear (weight [out, in], optional bias) and GPT-2's Conv1D (stored [in, out], transposed at
 // load so every projection runs the same kernel).
-import { asF32, type Weights } from '../weights.js';
+import { Tensor } from '../../tensor.js';
+import { asF32, type W, type Weights } from '../weights.js';
 import type { Map1 } from './context.js';
-import type { Ops } from './ops.js';
+import type { F32, Ops } from './ops.js';
 
 export interface LinearOpts {
   /** true: `${name}.bias` must exist; 'optional': used when stored; false: none. */
@@ -11,9 +12,54 @@ export interface LinearOpts {
   conv1d?: boolean;
 }
 
-export function linear(ops: Ops, w: Weights, name: string, inF: number, outF: number, opts: LinearOpts = {}): Map1 {
+function params(w: Weights, name: string, inF: number, outF: number, opts: LinearOpts): { weight: W; bias: W | undefined } {
   const weight = opts.conv1d ? w.transposed(`${name}.weight`, [inF, outF]) : w.get(`${name}.weight`, [outF, inF]);
   const bias = asF32(
     opts.bias === true ? w.get(`${name}.bias`, [outF]) : opts.bias === 'optional' ? w.opt(`${name}.bias`, [outF]) : undefined);
+  return { weight, bias };
+}
+
+export function linear(ops: Ops, w: Weights, name: string, inF: number, outF: number, opts: LinearOpts = {}): Map1 {
+  const { weight, bias } = params(w, name, inF, outF, opts);
   return (x) => ops.linear(x, weight, bias);
+}
+
+export interface LinearGroup {
+  (x: F32): F32[];
+  /** The projections at these indices only, still in one call. */
+  subset(indices: number[]): (x: F32) => F32[];
+}
+
+/** Projections of one x to several outputs ([name, outF] each) in one kernel call. */
+export function linearGroup(ops: Ops, w: Weights, parts: [string, number][], inF: number, opts: LinearOpts = {}): LinearGroup {
+  const ps = parts.map(([name, outF]) => params(w, name, inF, outF, opts));
+  const subset = (indices: number[]) => {
+    const weights = indices.map((i) => ps[i].weight);
+    const biases = indices.map((i) => ps[i].bias);
+    return (x: F32) => ops.linearGroup(x, weights, biases);
+  };
+  return Object.assign(subset(parts.map((_, i) => i)), { subset });
+}
+
+const SCRATCH_ROWS = 8;
+
+/**
+ * act(gate(x)) * up(x) in one kernel call. `scratch`: the result is an intermediate the caller
+ * drops before calling again, so its buffer is reused (decode allocates no output per token).
+ */
+export function gatedLinear(
+  ops: Ops, w: Weights, gate: string, up: string, inF: number, outF: number, act: 'silu' | 'gelu' | 'gelu_tanh',
+  opts: LinearOpts & { scratch?: boolean } = {},
+): Map1 {
+  const g = params(w, gate, inF, outF, opts);
+  const u = params(w, up, inF, outF, opts);
+  let buf: Float32Array | undefined;
+  return (x) => {
+    const dims = [...x.dims.slice(0, -1), outF];
+    const n = dims.reduce((a, b) => a * b, 1);
+    // Only decode-sized results are kept: a prompt's would hold megabytes per layer.
+    if (!opts.scratch || n > SCRATCH_ROWS * outF) return ops.gatedLinear(x, g.weight, u.weight, g.bias, u.bias, act);
+    if (buf?.length !== n) buf = new Float32Array(n);
+    return ops.gatedLinear(x, g.weight, u.weight, g.bias, u.bias, act, new Tensor(buf, dims));
+  };
 }

@@ -2,7 +2,7 @@
 // down(act(gate(x)) * up(x)) (LLaMA SwiGLU, T5 v1.1 gated-gelu).
 import type { Weights } from '../weights.js';
 import type { Map1 } from './context.js';
-import { linear, type LinearOpts } from './linear.js';
+import { gatedLinear, linear, type LinearOpts } from './linear.js';
 import type { Activation, Ops } from './ops.js';
 
 export interface MlpOpts extends LinearOpts {
@@ -26,13 +26,8 @@ export interface GatedMlpOpts extends MlpOpts {
 }
 
 export function gatedMlp(ops: Ops, w: Weights, prefix: string, o: GatedMlpOpts): Map1 {
-  const gate = linear(ops, w, `${prefix}.${o.gate}`, o.hidden, o.inner, o);
-  const up = linear(ops, w, `${prefix}.${o.up}`, o.hidden, o.inner, o);
+  // The gated product only feeds down(), so its buffer is reused from call to call.
+  const gateUp = gatedLinear(ops, w, `${prefix}.${o.gate}`, `${prefix}.${o.up}`, o.hidden, o.inner, o.act, { ...o, scratch: true });
   const down = linear(ops, w, `${prefix}.${o.down}`, o.inner, o.hidden, o);
-  return (x) => {
-    const g = gate(x);
-    const u = up(x);
-    const h = o.act === 'silu' ? ops.siluMul(g, u) : ops.geluMul(g, u, o.act === 'gelu_tanh' ? 'tanh' : 'none');
-    return down(h);
-  };
+  return (x) => down(gateUp(x));
 }

@@ -14,6 +14,13 @@ export interface Ops {
   readonly backend: BackendName;
   readonly fallbacks: Set<string>;
   linear(x: TensorLike<Float32Array>, weight: W, bias?: W): F32;
+  /** Several projections of one x in one call (q/k/v). */
+  linearGroup(x: TensorLike<Float32Array>, weights: W[], biases: (W | undefined)[]): F32[];
+  /** act(x · gateᵀ + gateBias) * (x · upᵀ + upBias) in one call (SwiGLU, gated GELU). */
+  gatedLinear(
+    x: TensorLike<Float32Array>, gate: W, up: W, gateBias: W | undefined, upBias: W | undefined, act: 'silu' | 'gelu' | 'gelu_tanh',
+    out?: F32,
+  ): F32;
   embedding(table: W, ids: TensorLike<Int32Array>): F32;
   rmsNorm(x: TensorLike<Float32Array>, weight: W | undefined, eps: number): F32;
   layerNorm(x: TensorLike<Float32Array>, weight: W | undefined, bias: W | undefined, eps: number): F32;
@@ -73,6 +80,9 @@ export function bindOps(backend: BackendName): Ops {
     backend,
     fallbacks,
     linear: (x, weight, bias) => call('linear', kernels.linear, { x, weight, bias }),
+    linearGroup: (x, weights, biases) => call('linearGroup', kernels.linearGroup, { x, weights, biases }),
+    gatedLinear: (x, gate, up, gateBias, upBias, activation, out) =>
+      call('gatedLinear', kernels.gatedLinear, { x, gate, up, gateBias, upBias, activation, out }),
     embedding: (table, ids) => call('embedding', kernels.embedding, { table, ids }),
     rmsNorm: (x, weight, eps) => call('rmsNorm', kernels.rmsNorm, { x, weight, eps }),
     layerNorm: (x, weight, bias, eps) => call('layerNorm', kernels.layerNorm, { x, weight, bias, eps }),

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "common/status.h"
+#include "kernels/act/act.h"
 
 namespace attnscan {
 
@@ -61,5 +62,18 @@ void matmul_gemv_tile_neon(const LinearArgs& a, int64_t o0, int64_t o1);
 // Dispatching entry: picks the ISA and the GEMV or GEMM path, splits y over the pool.
 // Fails only with Status::oom (GEMM scratch).
 Result matmul_linear(const LinearArgs& a);
+
+// Several linears over the same x in one pool job (q/k/v; gate/up): parts[i].x, .rows and .in are
+// equal; each part has its own w, wtype, bias, y and out. A decode step issues one hand-off to the
+// pool for all of them instead of one per projection. Same results as matmul_linear per part.
+Result matmul_linear_group(const LinearArgs* parts, int n_parts);
+
+// h [rows, out] = act(x · gateᵀ + gate_bias) * (x · upᵀ + up_bias) (SwiGLU, gated GELU): gate and up
+// share x, in, out and wtype; their y are ignored. For short x (rows <= kGemvMaxRows) each task
+// computes a slice of outputs of both products into its own stack buffers and applies the gate
+// there (no [rows, out] intermediates, one pool job); longer x runs the two GEMMs into temporaries
+// (Status::oom if they cannot be allocated), then the gated elementwise kernel. Equals
+// matmul_linear twice then elementwise_gated_f32.
+Result matmul_gated_linear(const LinearArgs& gate, const LinearArgs& up, ActKind act, float* h);
 
 }  // namespace attnscan

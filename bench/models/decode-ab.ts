@@ -1,0 +1,44 @@
+// Paired before/after decode timing on a shared, noisy machine: loads one checkpoint with two
+// checkouts of attnscan (each with its own addon) in one process and alternates short greedy decode
+// runs between them, so both see the same load; prints each side's median and fastest tokens/s
+// and the median of the per-pair ratios.
+// npx tsx bench/models/decode-ab.ts <checkpoint dir> <baseline checkout> [tokens=16] [pairs=10] [threads]
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import type { Model } from '../../lib/index.js';
+import { median, now } from '../lib/util.js';
+
+const [dir, baseRoot, tokensArg, pairsArg, threadsArg] = process.argv.slice(2);
+if (!dir || !baseRoot) throw new Error('usage: decode-ab.ts <checkpoint dir> <baseline checkout> [tokens] [pairs] [threads]');
+const tokens = Number(tokensArg ?? 16);
+const pairs = Number(pairsArg ?? 10);
+const opts = { backend: 'native' as const, ...(threadsArg ? { threads: Number(threadsArg) } : {}) };
+
+type Load = (dir: string, o: typeof opts) => Promise<Model>;
+const mine = (await import('../../lib/index.js')).loadModel as Load;
+const base = (await import(pathToFileURL(resolve(baseRoot, 'lib/index.ts')).href)).loadModel as Load;
+const models = { base: await base(dir, opts), new: await mine(dir, opts) };
+const prompt = Array.from({ length: 16 }, (_, i) => 3 + ((i * 7919) % (models.new.vocabSize - 3)));
+
+async function rate(m: Model): Promise<number> {
+  let first = 0;
+  let count = 0;
+  for await (const _ of m.generate(prompt, { maxNewTokens: tokens + 1, eosTokenId: null })) if (count++ === 0) first = now();
+  return (count - 1) / (now() - first);
+}
+
+const r = { base: [] as number[], new: [] as number[] };
+const ratios: number[] = [];
+await rate(models.base);
+await rate(models.new);
+for (let p = 0; p < pairs; p++) {
+  // Alternate which side goes first, so a drift in load favours neither.
+  const order = p % 2 === 0 ? (['base', 'new'] as const) : (['new', 'base'] as const);
+  for (const k of order) r[k].push(await rate(models[k]));
+  ratios.push(r.new[p] / r.base[p]);
+}
+await Promise.all([models.base.dispose(), models.new.dispose()]);
+const fmt = (a: number[]) => `median ${median(a).toFixed(1)} tok/s, fastest ${Math.max(...a).toFixed(1)} tok/s`;
+console.log(`decode ${tokens} tokens x ${pairs} pairs, threads ${threadsArg ?? 'default'}:`);
+console.log(`  base: ${fmt(r.base)}\n  new:  ${fmt(r.new)}\n  new/base per pair: median ${median(ratios).toFixed(2)}x`);
