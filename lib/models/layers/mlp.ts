@@ -1,5 +1,5 @@
 // Feed-forward blocks: plain down(act(up(x))) (BERT, GPT-2, BART, T5 relu) and gated
-// down(act(gate(x)) * up(x)) (LLaMA SwiGLU, T5 v1.1 gated-gelu).
+// down(act(gate(x)) * up(x)) (LLaMA SwiGLU, T5 v1.1 gated-gelu, T5 gated-relu / gated-silu).
 import type { Weights } from '../weights.js';
 import type { Map1 } from './context.js';
 import { linear, type LinearOpts } from './linear.js';
@@ -22,7 +22,6 @@ export function mlp(ops: Ops, w: Weights, prefix: string, o: MlpOpts): Map1 {
 
 export interface GatedMlpOpts extends MlpOpts {
   gate: string;
-  act: 'silu' | 'gelu' | 'gelu_tanh';
 }
 
 export function gatedMlp(ops: Ops, w: Weights, prefix: string, o: GatedMlpOpts): Map1 {
@@ -32,7 +31,8 @@ export function gatedMlp(ops: Ops, w: Weights, prefix: string, o: GatedMlpOpts):
   return (x) => {
     const g = gate(x);
     const u = up(x);
-    const h = o.act === 'silu' ? ops.siluMul(g, u) : ops.geluMul(g, u, o.act === 'gelu_tanh' ? 'tanh' : 'none');
+    const h =
+      o.act === 'silu' ? ops.siluMul(g, u) : o.act === 'relu' ? ops.mul(ops.act('relu', g), u) : ops.geluMul(g, u, o.act === 'gelu_tanh' ? 'tanh' : 'none');
     return down(h);
   };
 }
