@@ -12,6 +12,7 @@ import { writeSafetensors } from '../../lib/io/safetensors-writer.js';
 import { loadLocal, runForward } from '../../lib/models/local.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { compareArrays } from '../helpers/compare.js';
+import { matvec, type RefTensor as T, refActs as acts, refRmsNorm } from '../helpers/reference-math.js';
 import { tinyConfigs, tinyTensors } from '../helpers/tiny-checkpoint.js';
 
 const root = mkdtempSync(join(tmpdir(), 'attnscan-t5ffn-'));
@@ -21,52 +22,24 @@ const D = 32;
 const FF = 48;
 const ids = [5, 17, 40, 8, 77];
 
-/** erf: its Taylor series below 2, a continued fraction above (double precision is plenty here). */
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 2) {
-    let term = ax;
-    let sum = ax;
-    for (let n = 1; n < 60; n++) {
-      term *= (-ax * ax) / n;
-      sum += term / (2 * n + 1);
-    }
-    return Math.sign(x) * ((2 / Math.sqrt(Math.PI)) * sum);
-  }
-  let f = 0;
-  for (let n = 60; n >= 1; n--) f = (n / 2) / (ax + f);
-  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f));
-}
-
-const acts: Record<string, (x: number) => number> = {
-  relu: (x) => Math.max(0, x),
-  gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
-  gelu_new: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
-  silu: (x) => x / (1 + Math.exp(-x)),
-};
-
-type T = { data: Float32Array; dims: number[] };
-const matvec = (w: T, x: Float64Array): Float64Array =>
-  Float64Array.from({ length: w.dims[0] }, (_, o) => x.reduce((s, v, i) => s + v * w.data[o * w.dims[1] + i], 0));
-function rms(x: Float64Array, w: T, eps = 1e-6): Float64Array {
-  const ms = x.reduce((s, v) => s + v * v, 0) / x.length;
-  return x.map((v, i) => (v / Math.sqrt(ms + eps)) * w.data[i]);
-}
-
 function reference(t: Record<string, T>, gated: boolean, act: (x: number) => number, layers: number): Float32Array {
   const out = new Float32Array(ids.length * D);
   ids.forEach((id, s) => {
     const x = Float64Array.from(t['shared.weight'].data.subarray(id * D, (id + 1) * D));
     for (let l = 0; l < layers; l++) {
       const p = `encoder.block.${l}.layer.1`;
-      const h = rms(x, t[`${p}.layer_norm.weight`]);
+      const h = refRmsNorm(x, t[`${p}.layer_norm.weight`], 1e-6);
       const d = `${p}.DenseReluDense`;
-      const inner = gated
-        ? matvec(t[`${d}.wi_0.weight`], h).map((g, i) => act(g) * matvec(t[`${d}.wi_1.weight`], h)[i])
-        : matvec(t[`${d}.wi.weight`], h).map(act);
+      let inner: Float64Array;
+      if (gated) {
+        const up = matvec(t[`${d}.wi_1.weight`], h);
+        inner = matvec(t[`${d}.wi_0.weight`], h).map((g, i) => act(g) * up[i]);
+      } else {
+        inner = matvec(t[`${d}.wi.weight`], h).map(act);
+      }
       matvec(t[`${d}.wo.weight`], inner).forEach((v, i) => (x[i] += v));
     }
-    out.set(rms(x, t['encoder.final_layer_norm.weight']), s * D);
+    out.set(refRmsNorm(x, t['encoder.final_layer_norm.weight'], 1e-6), s * D);
   });
   return out;
 }
