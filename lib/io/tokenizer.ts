@@ -44,6 +44,8 @@ const DEFAULTS: Record<string, Partial<Record<Role, string>>> = {
   bert: BERT,
   roberta: ROBERTA,
   bart: ROBERTA,
+  mbart: ROBERTA,
+  mbart50: ROBERTA,
   albert: { bos: '[CLS]', eos: '[SEP]', unk: '<unk>', sep: '[SEP]', pad: '<pad>', cls: '[CLS]', mask: '[MASK]' },
   gpt2: { bos: '<|endoftext|>', eos: '<|endoftext|>', unk: '<|endoftext|>' },
   llama: { bos: '<s>', eos: '</s>', unk: '<unk>' },

@@ -6,9 +6,12 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import type { BackendName } from '../backend/select.js';
 import { CheckpointError, ShapeError } from '../errors.js';
 import { weightToF32 } from '../kernels/half.js';
 import { decodeTensor, parseSafetensorsHeader } from '../io/safetensors.js';
+import { kernels } from '../ops/index.js';
+import { Tensor } from '../tensor.js';
 
 const ACTIVATIONS = {
   Identity: (v: number) => v,
@@ -77,22 +80,20 @@ export async function readDense(folder: string, config: unknown): Promise<DenseM
   return { path: folder, inFeatures, outFeatures, weight, bias, activation: cls as DenseActivation };
 }
 
-/** x [rows, width] → activation(x · Wᵀ + b) [rows, outFeatures]; width must be inFeatures. */
-export function applyDense(x: Float32Array, width: number, m: DenseModule): Float32Array {
+/**
+ * x [rows, width] → activation(x · Wᵀ + b) [rows, outFeatures]; width must be inFeatures. The
+ * product runs as an async linear kernel (off the event loop: batch × 768 × 768 is tens of ms).
+ */
+export async function applyDense(x: Float32Array, width: number, m: DenseModule, backend: BackendName): Promise<Float32Array> {
   if (width !== m.inFeatures) {
     throw new ShapeError(`${m.path}: the Dense module takes ${m.inFeatures} features, the pooled embedding has ${width} (a different pooling?)`);
   }
-  const rows = x.length / width;
-  const out = new Float32Array(rows * m.outFeatures);
-  const f = ACTIVATIONS[m.activation];
-  for (let r = 0; r < rows; r++) {
-    const xr = x.subarray(r * m.inFeatures, (r + 1) * m.inFeatures);
-    for (let o = 0; o < m.outFeatures; o++) {
-      const w = m.weight.subarray(o * m.inFeatures, (o + 1) * m.inFeatures);
-      let s = m.bias ? m.bias[o] : 0;
-      for (let i = 0; i < m.inFeatures; i++) s += w[i] * xr[i];
-      out[r * m.outFeatures + o] = f(s);
-    }
+  const weight = new Tensor(m.weight, [m.outFeatures, m.inFeatures]);
+  const bias = m.bias && new Tensor(m.bias, [m.outFeatures]);
+  const y = (await kernels.linearAsync({ x: new Tensor(x, [x.length / width, width]), weight, bias }, { backend })).data;
+  if (m.activation !== 'Identity') {
+    const f = ACTIVATIONS[m.activation];
+    for (let i = 0; i < y.length; i++) y[i] = f(y[i]);
   }
-  return out;
+  return y;
 }

@@ -60,7 +60,7 @@ export async function featureExtraction(c: TaskContext, defaults: PoolingSpec, i
   let pooled = pool(data, b.mask, batch, seq, h, pooling);
   let width = pooling.length * h;
   for (const m of defaults.dense ?? []) {
-    pooled = applyDense(pooled, width, m);
+    pooled = await applyDense(pooled, width, m, c.model.backend);
     width = m.outFeatures;
   }
   if (normalize) l2Normalize(pooled, width);

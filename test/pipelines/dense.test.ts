@@ -11,6 +11,7 @@ import { CheckpointError, ShapeError } from '../../lib/errors.js';
 import { writeSafetensors, type WritableTensor } from '../../lib/io/safetensors-writer.js';
 import { f16ToF32, f32ToF16 } from '../../lib/kernels/half.js';
 import { pipeline } from '../../lib/pipelines/index.js';
+import { nativeLoaded } from '../helpers/backends.js';
 import { fixtureWithTokenizer } from '../helpers/pipeline-fixtures.js';
 import { matvec } from '../helpers/reference-math.js';
 import { Rng } from '../helpers/rng.js';
@@ -19,6 +20,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'attnscan-dense-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const H = 64;
+const backends = nativeLoaded ? (['ts', 'native'] as const) : (['ts'] as const);
 type DenseSpec = { path: string; inF: number; outF: number; bias: boolean; act: string; dtype: 'F32' | 'F16'; weights?: 'bin' | 'none' };
 
 function module(dir: string, d: DenseSpec, rng: Rng): { w: Float32Array; b?: Float32Array } {
@@ -61,9 +63,9 @@ const tanhDense: DenseSpec = { path: '2_Dense', inF: H, outF: 16, bias: true, ac
 const idDense: DenseSpec = { path: '3_Dense', inF: 16, outF: 8, bias: false, act: 'torch.nn.modules.linear.Identity', dtype: 'F16' };
 
 describe('feature-extraction with Dense modules', () => {
-  it('mean → Dense(Tanh) → Dense(Identity, f16) → Normalize equals the hand computation', async () => {
-    const { dir, weights } = stDir('ok', [tanhDense, idDense]);
-    const fe = await pipeline('feature-extraction', dir, { backend: 'ts' });
+  it.each(backends)('mean → Dense(Tanh) → Dense(Identity, f16) → Normalize equals the hand computation (%s)', async (backend) => {
+    const { dir, weights } = stDir(`ok-${backend}`, [tanhDense, idDense]);
+    const fe = await pipeline('feature-extraction', dir, { backend });
     try {
       const texts = ['hello world', 'x'];
       const got = await fe(texts);
