@@ -103,6 +103,6 @@ describe('T5 feed_forward_proj variants', () => {
     const e = await loadLocal(dir, { backend: 'ts' }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(CheckpointError);
     expect((e as Error).message).toMatch(msg);
-    expect((e as Error).message).toContain('feed_forward_proj');
+    expect((e as Error).message).toContain(`${dir}/config.json: config.feed_forward_proj "${proj}"`);
   });
 });

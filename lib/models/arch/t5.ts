@@ -12,24 +12,26 @@ import { rmsNorm } from '../layers/norm.js';
 import { type Activation, activationOf, scaled, supportedActivations } from '../layers/ops.js';
 import { relativePositionBias } from '../layers/positions.js';
 import { seq2seq, type StackSpec } from '../net.js';
-import { CheckpointError } from '../../errors.js';
 import type { ConfigReader } from '../config.js';
 import { toF32 } from '../weights.js';
 import type { Architecture } from './types.js';
 
-/** T5Config's reading of feed_forward_proj: "ACT" or "gated-ACT", ACT one of HF's ACT2FN names. */
+/**
+ * T5Config's reading of feed_forward_proj: "ACT" or "gated-ACT", ACT one of HF's ACT2FN names. A
+ * RangeError, which loadLocal reports as a CheckpointError naming config.json.
+ */
 function feedForwardOf(r: ConfigReader): { gated: boolean; act: Activation } {
   const proj = r.str('feed_forward_proj', 'relu');
   const parts = proj.split('-');
   const gated = parts[0] === 'gated';
   if ((parts.length > 1 && !gated) || parts.length > 2) {
-    throw new CheckpointError(`config.feed_forward_proj "${proj}" is not of the form "gated-ACT" or "ACT" (e.g. "gated-gelu", "relu")`);
+    throw new RangeError(`config.feed_forward_proj "${proj}" is not of the form "gated-ACT" or "ACT" (e.g. "gated-gelu", "relu")`);
   }
   const name = proj === 'gated-gelu' ? 'gelu_new' : parts[parts.length - 1];
   try {
     return { gated, act: activationOf(name) };
   } catch {
-    throw new CheckpointError(
+    throw new RangeError(
       `config.feed_forward_proj "${proj}": activation "${name}" is not supported (supported: ${supportedActivations.join(', ')})`,
     );
   }
