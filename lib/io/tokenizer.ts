@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 
 import { CheckpointError, ValueRangeError } from '../errors.js';
+import { eachString, readTokenizerFile, type TokenizerFile } from './tokenizer-file.js';
 
 export interface SpecialTokens {
   bos?: number;
@@ -43,6 +44,8 @@ const DEFAULTS: Record<string, Partial<Record<Role, string>>> = {
   bert: BERT,
   roberta: ROBERTA,
   bart: ROBERTA,
+  mbart: ROBERTA,
+  mbart50: ROBERTA,
   albert: { bos: '[CLS]', eos: '[SEP]', unk: '<unk>', sep: '[SEP]', pad: '<pad>', cls: '[CLS]', mask: '[MASK]' },
   gpt2: { bos: '<|endoftext|>', eos: '<|endoftext|>', unk: '<|endoftext|>' },
   llama: { bos: '<s>', eos: '</s>', unk: '<unk>' },
@@ -120,11 +123,59 @@ class HfTextTokenizer implements TextTokenizer {
   }
 }
 
+/** tokenizer.json read and parsed off the main thread (tokenizer-file.ts); undefined when absent. */
+async function readTokenizerJson(path: string): Promise<{ json: Record<string, unknown>; bpe?: Extract<TokenizerFile, { kind: 'bpe' }> } | undefined> {
+  const f = await readTokenizerFile(path);
+  if (f.kind === 'missing') return undefined;
+  if (f.kind === 'error') throw new CheckpointError(f.what === 'read' ? `${path}: cannot read (${f.message})` : `${path}: not valid JSON (${f.message})`);
+  let json: unknown;
+  try {
+    json = JSON.parse(f.kind === 'bpe' ? f.rest : f.text);
+  } catch (e) {
+    throw new CheckpointError(`${path}: not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CheckpointError(`${path}: not a JSON object`);
+  return { json: json as Record<string, unknown>, bpe: f.kind === 'bpe' ? f : undefined };
+}
+
+interface BpeInternals {
+  tokens_to_ids: Map<string, number>;
+  vocab: string[];
+  bpe_ranks: Map<string, number>;
+  unk_token?: string;
+  unk_token_id?: number;
+}
+
+/**
+ * Fills a BPE model built from an empty vocabulary and merge list, in slices, as its constructor
+ * would have (@huggingface/tokenizers 0.2.0's BPE fields), then re-applies what the Tokenizer
+ * constructor did on top: added tokens override vocabulary entries.
+ */
+async function fillBpe(tok: Tokenizer, f: Extract<TokenizerFile, { kind: 'bpe' }>): Promise<void> {
+  const m = tok.model as unknown as BpeInternals;
+  if (!(m.tokens_to_ids instanceof Map) || !(m.bpe_ranks instanceof Map) || !Array.isArray(m.vocab)) {
+    throw new Error('internal: @huggingface/tokenizers BPE model layout changed');
+  }
+  const added = [...m.tokens_to_ids];
+  m.tokens_to_ids.clear();
+  await eachString(f.vocab, (i, s) => {
+    m.tokens_to_ids.set(s, f.ids[i]);
+    m.vocab[f.ids[i]] = s;
+  });
+  await eachString(f.ranks, (i, key) => m.bpe_ranks.set(key, i));
+  for (const [content, id] of added) {
+    m.tokens_to_ids.set(content, id);
+    m.vocab[id] = content;
+  }
+  m.unk_token_id = m.unk_token === undefined ? undefined : m.tokens_to_ids.get(m.unk_token);
+}
+
 /** The folder's tokenizer, or undefined when it has no tokenizer.json. */
 export async function loadTokenizer(dir: string): Promise<TextTokenizer | undefined> {
   const path = join(dir, 'tokenizer.json');
-  const json = await readJson(path, false);
-  if (!json) return undefined;
+  const read = await readTokenizerJson(path);
+  if (!read) return undefined;
+  const { json, bpe } = read;
   const configPath = join(dir, 'tokenizer_config.json');
   const config = (await readJson(configPath, false)) ?? {};
   const specialMap = (await readJson(join(dir, 'special_tokens_map.json'), false)) ?? {};
@@ -147,6 +198,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer | undefi
   } catch (e) {
     throw new CheckpointError(`${path}: @huggingface/tokenizers cannot build this tokenizer (${(e as Error).message})`, { cause: e });
   }
+  if (bpe) await fillBpe(tok, bpe);
 
   const defaults = defaultsFor(config.tokenizer_class, modelConfig.model_type);
   const special: SpecialTokens = {};

@@ -6,6 +6,7 @@ import { bertForMaskedLM, bertForSequenceClassification, bertModel } from './arc
 import { gpt2 } from './arch/gpt2.js';
 import { llama } from './arch/llama.js';
 import { mamba } from './arch/mamba.js';
+import { mbart } from './arch/mbart.js';
 import { robertaForMaskedLM, robertaForSequenceClassification, robertaModel } from './arch/roberta.js';
 import { t5 } from './arch/t5.js';
 import type { Architecture } from './arch/types.js';
@@ -23,6 +24,7 @@ const architectures: Record<string, Architecture> = {
   LlamaForCausalLM: llama,
   T5ForConditionalGeneration: t5,
   BartForConditionalGeneration: bart,
+  MBartForConditionalGeneration: mbart,
   MambaForCausalLM: mamba,
 };
 

@@ -6,6 +6,7 @@ import { markAsUntransferable } from 'node:worker_threads';
 import { fromAllocationError, fromNativeError } from '../errors.js';
 import { nativeKernel } from '../backend/native.js';
 import { type BackendName, resolveBackend } from '../backend/select.js';
+import { Tensor } from '../tensor.js';
 import { runTsKernelInWorker } from './ts-pool.js';
 
 export interface KernelOptions {
@@ -65,6 +66,15 @@ function pinInputs(p: Prepared<unknown>): void {
   }
 }
 
+/** The TS worker wrote a copy of the caller's `out`: put the result where the caller asked. */
+function intoCallersOut(args: unknown, result: unknown): unknown {
+  const out = (args as { out?: { data?: unknown } } | null)?.out;
+  const r = result as { data?: unknown; dims?: number[] } | null;
+  if (!(out?.data instanceof Float32Array) || !(r?.data instanceof Float32Array) || out.data === r.data) return result;
+  out.data.set(r.data);
+  return new Tensor(out.data, r.dims!);
+}
+
 export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A, R>; async: AsyncKernel<A, R> } {
   const nativeName = spec.nativeName ?? spec.name;
   // Outputs too large to allocate are an OutOfMemoryError, not V8's plain RangeError.
@@ -91,7 +101,7 @@ export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A
   };
   const async: AsyncKernel<A, R> = async (args, opts) => {
     const backend = resolveBackend(opts?.backend);
-    if (backend === 'ts') return (await runTsKernelInWorker(spec.name, args)) as R;
+    if (backend === 'ts') return intoCallersOut(args, await runTsKernelInWorker(spec.name, args)) as R;
     const p = prepare(args);
     pinInputs(p);
     try {

@@ -2,7 +2,7 @@ import { type BinaryKind, elementwiseBinaryF32, elementwiseGatedF32, type GatedK
 import { ShapeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
-import { argsObject, enumOption, tensorArg } from './validate.js';
+import { argsObject, enumOption, outArg, tensorArg } from './validate.js';
 import { rankOf } from './weight.js';
 
 export interface BinaryArgs {
@@ -10,6 +10,8 @@ export interface BinaryArgs {
   a: TensorLike<Float32Array>;
   /** a's dims, or a suffix of them ([...tail]) broadcast over the leading dims. */
   b: TensorLike<Float32Array>;
+  /** a's dims; written and returned instead of a new tensor. May be a itself (in place), or b when b has a's dims; no other overlap. */
+  out?: TensorLike<Float32Array>;
 }
 
 export interface SiluMulArgs {
@@ -40,9 +42,9 @@ function binary(name: string, kind: BinaryKind) {
       }
       const n = b.data.length;
       const rows = n === 0 ? 0 : a.data.length / n;
-      const out = new Tensor(new Float32Array(a.data.length), a.dims);
       // b broadcast over rows of a: one row of b (bRows = 1) when it is a strict suffix.
       const bRows = lead === 0 ? rows : 1;
+      const out = outArg(name, o.out, a.dims, { a: a.data, b: b.data }, lead === 0 ? ['a', 'b'] : ['a']);
       return {
         native: { a: a.data, b: b.data, out: out.data, rows, n, bRows, kind },
         ts: () => elementwiseBinaryF32(kind, a.data, b.data, rows, n, bRows, out.data),

@@ -1,8 +1,8 @@
 import { embeddingFindBadId, embeddingGather } from '../kernels/embedding.js';
 import { ValueRangeError } from '../errors.js';
-import { Tensor, type TensorLike } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
-import { argsObject, tensorArg } from './validate.js';
+import { argsObject, outArg, tensorArg } from './validate.js';
 import { rankOf, weightArg, type WeightTensor } from './weight.js';
 
 export interface EmbeddingArgs {
@@ -10,6 +10,8 @@ export interface EmbeddingArgs {
   table: WeightTensor;
   /** [...] token ids in [0, vocab) */
   ids: TensorLike<Int32Array>;
+  /** [...ids.dims, dim]; written and returned instead of a new tensor. Must not overlap table or ids. */
+  out?: TensorLike<Float32Array>;
 }
 
 /** The multi-index "[i, j]" of flat position n in dims. */
@@ -34,7 +36,7 @@ export const embedding = defineKernel<EmbeddingArgs, Tensor>({
     if (bad >= 0) {
       throw new ValueRangeError(`embedding: ids${indexOf(bad, ids.dims)} = ${ids.data[bad]} is outside the vocabulary [0, ${vocab})`);
     }
-    const out = new Tensor(new Float32Array(ids.data.length * dim), [...ids.dims, dim]);
+    const out = outArg('embedding', a.out, [...ids.dims, dim], { table: table.data, ids: ids.data });
     return {
       native: { table: table.data, tableDtype: table.dtype, vocab, dim, ids: ids.data, count: ids.data.length, out: out.data },
       ts: () => embeddingGather(table.data, table.dtype, vocab, dim, ids.data, out.data),

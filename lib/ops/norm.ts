@@ -1,8 +1,8 @@
 import { weightToF32 } from '../kernels/half.js';
 import { normLayerF32, normRmsF32 } from '../kernels/norm.js';
-import { Tensor, type TensorLike } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
-import { argsObject, expectDims, f32Option, tensorArg } from './validate.js';
+import { argsObject, expectDims, f32Option, outArg, tensorArg } from './validate.js';
 import { type CheckedWeight, optionalWeightArg, rankOf, type WeightTensor } from './weight.js';
 import { ShapeError, ValueRangeError } from '../errors.js';
 
@@ -13,6 +13,8 @@ export interface RmsNormArgs {
   weight?: WeightTensor;
   /** Added to the mean of squares; default 1e-6 (HF LlamaRMSNorm). */
   eps?: number;
+  /** x's dims; written and returned instead of a new tensor. Must not overlap x or weight. */
+  out?: TensorLike<Float32Array>;
 }
 
 export interface LayerNormArgs {
@@ -24,6 +26,8 @@ export interface LayerNormArgs {
   bias?: WeightTensor;
   /** Added to the variance; default 1e-5 (torch.nn.LayerNorm). */
   eps?: number;
+  /** x's dims; written and returned instead of a new tensor. Must not overlap x, weight or bias. */
+  out?: TensorLike<Float32Array>;
 }
 
 function prepareRows(name: string, a: Record<string, unknown>, defaultEps: number) {
@@ -35,7 +39,7 @@ function prepareRows(name: string, a: Record<string, unknown>, defaultEps: numbe
   // eps is added in f32, as torch adds it: both backends see the same rounded value.
   const eps = Math.fround(f32Option(name, 'eps', a.eps, defaultEps));
   if (eps < 0) throw new ValueRangeError(`${name}: eps must be >= 0, got ${a.eps}`);
-  return { x, rows, hidden, eps, out: new Tensor(new Float32Array(x.data.length), x.dims) };
+  return { x, rows, hidden, eps };
 }
 
 function vectorArg(name: string, field: string, value: unknown, hidden: number): CheckedWeight | undefined {
@@ -50,8 +54,9 @@ export const rmsNorm = defineKernel<RmsNormArgs, Tensor>({
   name: 'rmsNorm',
   prepare(args) {
     const a = argsObject('rmsNorm', args);
-    const { x, rows, hidden, eps, out } = prepareRows('rmsNorm', a, 1e-6);
+    const { x, rows, hidden, eps } = prepareRows('rmsNorm', a, 1e-6);
     const w = vectorArg('rmsNorm', 'weight', a.weight, hidden);
+    const out = outArg('rmsNorm', a.out, x.dims, { x: x.data, weight: w?.data });
     return {
       native: { x: x.data, out: out.data, rows, hidden, weight: w?.data, weightDtype: w?.dtype ?? 'f32', eps },
       ts: () => normRmsF32(x.data, rows, hidden, f32OrNull(w), eps, out.data),
@@ -64,9 +69,10 @@ export const layerNorm = defineKernel<LayerNormArgs, Tensor>({
   name: 'layerNorm',
   prepare(args) {
     const a = argsObject('layerNorm', args);
-    const { x, rows, hidden, eps, out } = prepareRows('layerNorm', a, 1e-5);
+    const { x, rows, hidden, eps } = prepareRows('layerNorm', a, 1e-5);
     const w = vectorArg('layerNorm', 'weight', a.weight, hidden);
     const b = vectorArg('layerNorm', 'bias', a.bias, hidden);
+    const out = outArg('layerNorm', a.out, x.dims, { x: x.data, weight: w?.data, bias: b?.data });
     return {
       native: {
         x: x.data, out: out.data, rows, hidden, eps,

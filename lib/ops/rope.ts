@@ -1,8 +1,8 @@
 import { ropeApplyF32, ropeDefaultInvFreq, type RopeStyle } from '../kernels/rope.js';
 import { ShapeError, ValueRangeError } from '../errors.js';
-import { Tensor, type TensorLike } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
-import { argsObject, enumOption, expectDims, f32Option, intOption, numberOption, tensorArg } from './validate.js';
+import { argsObject, enumOption, expectDims, f32Option, intOption, numberOption, outArg, tensorArg } from './validate.js';
 
 export interface RopeArgs {
   /** [batch, seq, heads, headDim] */
@@ -19,6 +19,8 @@ export interface RopeArgs {
   invFreq?: Float32Array | TensorLike<Float32Array>;
   /** Multiplies cos and sin (HF yarn/longrope attention_factor); default 1. */
   attentionScaling?: number;
+  /** x's dims; written and returned instead of a new tensor. Must not overlap x (a rotation reads pairs), positions or invFreq. */
+  out?: TensorLike<Float32Array>;
 }
 
 function invFreqArg(value: unknown, half: number): Float32Array {
@@ -51,7 +53,7 @@ export const rope = defineKernel<RopeArgs, Tensor>({
       if (!(theta > 0)) throw new ValueRangeError(`rope: theta must be > 0, got ${theta}`);
       invFreq = ropeDefaultInvFreq(theta, rotaryDim);
     }
-    const out = new Tensor(new Float32Array(x.data.length), x.dims);
+    const out = outArg('rope', a.out, x.dims, { x: x.data, positions: positions.data, invFreq });
     const interleaved = style === 'interleaved';
     return {
       native: { x: x.data, out: out.data, batch, seq, heads, headDim, positions: positions.data, invFreq, rotaryDim, interleaved, scaling },

@@ -1,7 +1,7 @@
 // Argument checks shared by every kernel's TS entry: the friendly first line of defence (the
 // addon checks again). Messages read "<kernel>: <name> ... expected ..., got ...".
 import { DTypeError, ShapeError, ValueRangeError } from '../errors.js';
-import type { TensorData, TensorLike } from '../tensor.js';
+import { sizeOf, Tensor, type TensorData, type TensorLike } from '../tensor.js';
 
 type ArrayCtor<T extends TensorData> = { new (n: number): T; name: string };
 
@@ -98,4 +98,34 @@ export function argsObject(kernel: string, args: unknown): Record<string, unknow
     throw new DTypeError(`${kernel}: expected an argument object, got ${args === null ? 'null' : typeof args}`);
   }
   return args as Record<string, unknown>;
+}
+
+/**
+ * The output of a kernel that accepts a caller-provided `out` (a model reusing its buffers skips
+ * the allocation and zero-fill, which costs as much as a one-pass kernel): a Float32Array tensor
+ * with exactly `dims`, attached, sharing no bytes with any of `inputs` — except the names in
+ * `inPlace`, which it may equal exactly (same buffer, offset and length: an elementwise kernel
+ * reads element i before writing it). Without `out`, a fresh zeroed tensor.
+ */
+export function outArg(
+  kernel: string,
+  value: unknown,
+  dims: readonly number[],
+  inputs: Record<string, ArrayBufferView | null | undefined>,
+  inPlace: readonly string[] = [],
+): Tensor {
+  if (value === undefined || value === null) return new Tensor(new Float32Array(sizeOf(dims, 'dims')), dims);
+  const out = tensorArg(kernel, 'out', value, Float32Array, dims.length);
+  expectDims(kernel, 'out', out.dims, dims);
+  const o = out.data;
+  for (const [name, v] of Object.entries(inputs)) {
+    if (!v || v.buffer !== o.buffer || v.byteLength === 0 || o.byteLength === 0) continue;
+    const same = v.byteOffset === o.byteOffset && v.byteLength === o.byteLength;
+    if (same && inPlace.includes(name)) continue;
+    if (v.byteOffset < o.byteOffset + o.byteLength && o.byteOffset < v.byteOffset + v.byteLength) {
+      const allowed = inPlace.length ? ` (only ${inPlace.join(' or ')} may be passed as out itself)` : '';
+      throw new ValueRangeError(`${kernel}: out shares memory with ${name}${allowed}`);
+    }
+  }
+  return out instanceof Tensor ? out : new Tensor(o, out.dims);
 }

@@ -5,6 +5,7 @@ import type { Model } from '../models/model.js';
 import { Tensor } from '../tensor.js';
 import { encodeBatch, encodeTruncated, forwardInputs, padIdOf, padRight } from './batch.js';
 import { softmax, sigmoid, topIndices } from './math.js';
+import { applyDense } from './dense.js';
 import { checkPooling, l2Normalize, pool, type PoolingSpec } from './pooling.js';
 import type { ClassificationResult, FeatureExtractionOptions, FillMaskOptions, FillMaskResult, TextClassificationOptions } from './types.js';
 
@@ -56,9 +57,14 @@ export async function featureExtraction(c: TaskContext, defaults: PoolingSpec, i
     if (normalize) l2Normalize(tokens, h);
     return new Tensor(tokens, [batch, seq, h]);
   }
-  const pooled = pool(data, b.mask, batch, seq, h, pooling);
-  if (normalize) l2Normalize(pooled, pooling.length * h);
-  return new Tensor(pooled, [batch, pooling.length * h]);
+  let pooled = pool(data, b.mask, batch, seq, h, pooling);
+  let width = pooling.length * h;
+  for (const m of defaults.dense ?? []) {
+    pooled = await applyDense(pooled, width, m, c.model.backend);
+    width = m.outFeatures;
+  }
+  if (normalize) l2Normalize(pooled, width);
+  return new Tensor(pooled, [batch, width]);
 }
 
 export async function fillMask(c: TaskContext, input: unknown, o: FillMaskOptions = {}): Promise<(FillMaskResult[] | FillMaskResult[][])[]> {

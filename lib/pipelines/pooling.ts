@@ -1,10 +1,12 @@
 // Sentence embeddings from token embeddings, as sentence-transformers computes them: the modes of
 // 1_Pooling/config.json concatenated in its order (cls, max, mean, mean_sqrt_len, weightedmean,
-// lasttoken), padded positions left out, then L2 normalisation when modules.json lists Normalize.
+// lasttoken), padded positions left out, then the Dense modules (dense.ts) in order, then L2
+// normalisation when modules.json lists Normalize.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { CheckpointError, ValueRangeError } from '../errors.js';
+import { type DenseModule, readDense } from './dense.js';
 
 export type PoolingMode = 'cls' | 'max' | 'mean' | 'mean_sqrt_len' | 'weightedmean' | 'lasttoken';
 export const POOLING_MODES: readonly PoolingMode[] = ['cls', 'max', 'mean', 'mean_sqrt_len', 'weightedmean', 'lasttoken'];
@@ -13,6 +15,8 @@ export interface PoolingSpec {
   /** 'none' keeps the token embeddings [batch, seq, hidden]. */
   pooling: PoolingMode[] | 'none';
   normalize: boolean;
+  /** Dense modules applied, in order, to the pooled embedding (before Normalize). */
+  dense?: DenseModule[];
   /** sentence_bert_config.json's max_seq_length: longer texts are truncated, as sentence-transformers does. */
   maxLength?: number;
 }
@@ -32,7 +36,7 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-const MODULE_KINDS = ['Transformer', 'Pooling', 'Normalize'];
+const MODULE_KINDS = ['Transformer', 'Pooling', 'Dense', 'Normalize'];
 
 /** The checkpoint's sentence-transformers pipeline, or undefined when it has no modules.json. */
 export async function sentenceTransformersSpec(dir: string): Promise<PoolingSpec | undefined> {
@@ -44,11 +48,19 @@ export async function sentenceTransformersSpec(dir: string): Promise<PoolingSpec
   for (const m of modules as { type?: unknown; path?: unknown }[]) {
     const kind = typeof m?.type === 'string' ? m.type.split('.').pop()! : '';
     if (!MODULE_KINDS.includes(kind)) {
-      // A Dense or other trained module would change the embedding; refusing beats a silent mismatch.
+      // Another trained module would change the embedding; refusing beats a silent mismatch.
       throw new CheckpointError(`${modulesPath}: module type ${String(m?.type)} is not supported (only ${MODULE_KINDS.join(', ')})`);
     }
+    const folder = join(dir, typeof m.path === 'string' ? m.path : '');
     if (kind === 'Normalize') spec.normalize = true;
     if (kind === 'Pooling') spec.pooling = await poolingConfig(join(dir, typeof m.path === 'string' ? m.path : '1_Pooling', 'config.json'));
+    if (kind === 'Dense') {
+      // Dense reads the sentence embedding: it must follow Pooling, and Normalize must come last.
+      if (spec.pooling === 'none' || spec.normalize) {
+        throw new CheckpointError(`${modulesPath}: the Dense module ${String(m.path)} must come after Pooling and before Normalize`);
+      }
+      (spec.dense ??= []).push(await readDense(folder, await readJson(join(folder, 'config.json'))));
+    }
   }
   const bertConfig = (await readJson(join(dir, 'sentence_bert_config.json'))) as { max_seq_length?: unknown } | undefined;
   const max = bertConfig?.max_seq_length;

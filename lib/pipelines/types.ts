@@ -29,7 +29,7 @@ export interface FeatureExtractionOptions {
 }
 
 export interface FeatureExtractionPipeline extends Common {
-  /** [batch, width] pooled embeddings (width = hidden × pooling modes), or [batch, seq, hidden] with pooling 'none' (padded rows zero). */
+  /** [batch, width] pooled embeddings (width = hidden × pooling modes, or the last Dense module's out_features), or [batch, seq, hidden] with pooling 'none' (padded rows zero). */
   (input: string | string[], opts?: FeatureExtractionOptions): Promise<Tensor>;
 }
 

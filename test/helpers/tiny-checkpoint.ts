@@ -27,6 +27,7 @@ export const tinyConfigs: Record<string, Record<string, unknown>> = {
   LlamaForCausalLM: { ...base, hidden_size: 48, num_attention_heads: 6, num_key_value_heads: 2, num_hidden_layers: 2, intermediate_size: 64, max_position_embeddings: 64, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 16 }, tie_word_embeddings: true },
   T5ForConditionalGeneration: { ...base, d_model: 32, d_kv: 12, d_ff: 48, num_heads: 4, num_layers: 2, num_decoder_layers: 3, feed_forward_proj: 'gated-gelu', relative_attention_num_buckets: 16, relative_attention_max_distance: 32, tie_word_embeddings: false, decoder_start_token_id: 0 },
   BartForConditionalGeneration: { ...base, d_model: 32, encoder_attention_heads: 4, decoder_attention_heads: 2, encoder_layers: 2, decoder_layers: 1, encoder_ffn_dim: 48, decoder_ffn_dim: 40, max_position_embeddings: 48, scale_embedding: true, decoder_start_token_id: 2, activation_function: 'gelu' },
+  MBartForConditionalGeneration: { ...base, d_model: 32, encoder_attention_heads: 4, decoder_attention_heads: 4, encoder_layers: 2, decoder_layers: 2, encoder_ffn_dim: 40, decoder_ffn_dim: 48, max_position_embeddings: 40, scale_embedding: true, decoder_start_token_id: 2, activation_function: 'gelu' },
   MambaForCausalLM: { ...base, hidden_size: 32, state_size: 16, expand: 2, intermediate_size: 64, conv_kernel: 4, time_step_rank: 'auto', num_hidden_layers: 2 },
 };
 

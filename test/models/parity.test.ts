@@ -34,7 +34,7 @@ function inputsFor(arch: string) {
     [1, 1, 1, 0, 0, 0, 0],
   ];
   const a: Record<string, unknown> = { inputIds: ids, attentionMask: mask, outputHiddenStates: true };
-  if (arch.startsWith('T5') || arch.startsWith('Bart')) {
+  if (arch.startsWith('T5') || arch.includes('Bart')) {
     a.decoderInputIds = [
       [2, 7, 19, 4],
       [2, 50, 0, 0],

@@ -56,9 +56,9 @@ describe('pipeline errors', () => {
 
   it('an unsupported sentence-transformers module is refused rather than ignored', async () => {
     const dir = fixtureWithTokenizer(tmp, 'bert');
-    writeFileSync(join(dir, 'modules.json'), JSON.stringify([{ idx: 0, path: '', type: 'sentence_transformers.models.Transformer' }, { idx: 1, path: '2_Dense', type: 'sentence_transformers.models.Dense' }]));
-    mkdirSync(join(dir, '2_Dense'));
-    await expect(pipeline('feature-extraction', dir)).rejects.toThrow(/sentence_transformers\.models\.Dense is not supported/);
+    writeFileSync(join(dir, 'modules.json'), JSON.stringify([{ idx: 0, path: '', type: 'sentence_transformers.models.Transformer' }, { idx: 1, path: '1_LayerNorm', type: 'sentence_transformers.models.LayerNorm' }]));
+    mkdirSync(join(dir, '1_LayerNorm'));
+    await expect(pipeline('feature-extraction', dir)).rejects.toThrow(/sentence_transformers\.models\.LayerNorm is not supported/);
   });
 });
 

@@ -1,10 +1,11 @@
 // BartForConditionalGeneration (transformers models/bart/modeling_bart.py; Lewis et al. 2020).
 // Glossary: learned positions read at p + 2; layernorm_embedding after token + position
 // embeddings; post-LayerNorm layers; embed_scale = sqrt(d_model) when scale_embedding; the head is
-// tied to model.shared plus final_logits_bias.
+// tied to model.shared plus final_logits_bias. The family's pre-LN member (mBART, mbart.ts) takes
+// the same weights plus a final layer_norm per stack.
 import { Tensor } from '../../tensor.js';
 import { attention } from '../layers/attention.js';
-import { postNorm, type Sublayer } from '../layers/block.js';
+import { postNorm, preNorm, type Sublayer } from '../layers/block.js';
 import { embedding, positionEmbedding } from '../layers/embedding.js';
 import { mlp } from '../layers/mlp.js';
 import { layerNorm } from '../layers/norm.js';
@@ -13,7 +14,12 @@ import { seq2seq, type StackSpec } from '../net.js';
 import { asF32 } from '../weights.js';
 import type { Architecture } from './types.js';
 
-export const bart: Architecture = {
+export interface BartVariant {
+  /** LayerNorm on each sub-layer's input and a final `layer_norm` after each stack (mBART). */
+  preLn: boolean;
+}
+
+export const bartFamily = (v: BartVariant): Architecture => ({
   basePrefix: 'model.',
   build(r, w, ops) {
     const hidden = r.int('d_model');
@@ -45,7 +51,7 @@ export const bart: Architecture = {
           f: attention(ops, w, `${l}.encoder_attn`, { hidden, heads, headDim, bias: true, names, cross: true }) });
         subs.push({ name: 'ffn_out', norm: layerNorm(ops, w, `${l}.final_layer_norm`, hidden, eps),
           f: mlp(ops, w, l, { hidden, inner, act: c.act, up: 'fc1', down: 'fc2', bias: true }) });
-        return postNorm(subs);
+        return v.preLn ? preNorm(subs) : postNorm(subs);
       });
       return {
         embed: (ids, positions) => {
@@ -53,6 +59,7 @@ export const bart: Architecture = {
           return embNorm(ops.add(embedScale === 1 ? tok : scaled(tok, embedScale), pos(positions)));
         },
         blocks,
+        ...(v.preLn ? { finalNorm: layerNorm(ops, w, `${p}.layer_norm`, hidden, eps) } : {}),
       };
     }
     const headW = w.tied('lm_head.weight', 'model.shared.weight', [c.vocabSize, hidden]);
@@ -65,4 +72,6 @@ export const bart: Architecture = {
     });
     return { config: c, net };
   },
-};
+});
+
+export const bart = bartFamily({ preLn: false });

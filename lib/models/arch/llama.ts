@@ -24,7 +24,6 @@ export const llama: Architecture = {
       tieWordEmbeddings: r.bool('tie_word_embeddings', false), attentionBias: r.bool('attention_bias', false),
       mlpBias: r.bool('mlp_bias', false), hiddenAct: activationOf(r.str('hidden_act', 'silu')),
     };
-    const act = c.hiddenAct === 'relu' ? 'silu' : c.hiddenAct;
     const invFreq = (len: number) => scaledInvFreq(c.ropeTheta, c.headDim, c.maxPositions, c.ropeScaling, len);
     const embed = embedding(ops, w, 'model.embed_tokens.weight', c.vocabSize, hidden);
     const blocks = Array.from({ length: c.layers }, (_, i) => {
@@ -34,7 +33,7 @@ export const llama: Architecture = {
           f: attention(ops, w, `${p}.self_attn`, { hidden, heads, kvHeads: c.kvHeads, headDim: c.headDim, bias: c.attentionBias,
             names: { q: 'q_proj', k: 'k_proj', v: 'v_proj', o: 'o_proj' }, rope: { invFreq, style: 'half' } }) },
         { name: 'ffn_out', norm: rmsNorm(ops, w, `${p}.post_attention_layernorm`, hidden, c.rmsNormEps),
-          f: gatedMlp(ops, w, `${p}.mlp`, { hidden, inner: c.intermediate, act, gate: 'gate_proj', up: 'up_proj', down: 'down_proj', bias: c.mlpBias }) },
+          f: gatedMlp(ops, w, `${p}.mlp`, { hidden, inner: c.intermediate, act: c.hiddenAct, gate: 'gate_proj', up: 'up_proj', down: 'down_proj', bias: c.mlpBias }) },
       ]);
     });
     const headWeight = c.tieWordEmbeddings ? w.tied('lm_head.weight', 'model.embed_tokens.weight', [c.vocabSize, hidden]) : w.get('lm_head.weight', [c.vocabSize, hidden]);

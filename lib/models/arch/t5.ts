@@ -1,37 +1,59 @@
 // T5ForConditionalGeneration (transformers models/t5/modeling_t5.py; Raffel et al. 2020).
 // Glossary: d_kv = per-head width (heads · d_kv may differ from d_model); relative position
 // buckets (bidirectional in the encoder, causal in the decoder) from block 0 bias every layer's
-// self-attention; scores are not scaled; RMS layer norm; relu or gated-gelu feed-forward; a tied
-// head rescales the decoder output by d_model^-0.5.
+// self-attention; scores are not scaled; RMS layer norm; feed-forward `ACT` (wi, wo) or `gated-ACT`
+// (wi_0 gated by ACT, times wi_1, then wo), parsed as T5Config does — "gated-gelu" means gelu_new
+// (tanh), kept for old checkpoints; a tied head rescales the decoder output by d_model^-0.5.
 import { attention } from '../layers/attention.js';
 import { preNorm, type Sublayer } from '../layers/block.js';
 import { embedding } from '../layers/embedding.js';
 import { gatedMlp, mlp } from '../layers/mlp.js';
 import { rmsNorm } from '../layers/norm.js';
-import { activationOf, scaled } from '../layers/ops.js';
+import { type Activation, activationOf, scaled, supportedActivations } from '../layers/ops.js';
 import { relativePositionBias } from '../layers/positions.js';
 import { seq2seq, type StackSpec } from '../net.js';
+import type { ConfigReader } from '../config.js';
 import { toF32 } from '../weights.js';
 import type { Architecture } from './types.js';
+
+/**
+ * T5Config's reading of feed_forward_proj: "ACT" or "gated-ACT", ACT one of HF's ACT2FN names. A
+ * RangeError, which loadLocal reports as a CheckpointError naming config.json.
+ */
+function feedForwardOf(r: ConfigReader): { gated: boolean; act: Activation } {
+  const proj = r.str('feed_forward_proj', 'relu');
+  const parts = proj.split('-');
+  const gated = parts[0] === 'gated';
+  if ((parts.length > 1 && !gated) || parts.length > 2) {
+    throw new RangeError(`config.feed_forward_proj "${proj}" is not of the form "gated-ACT" or "ACT" (e.g. "gated-gelu", "relu")`);
+  }
+  const name = proj === 'gated-gelu' ? 'gelu_new' : parts[parts.length - 1];
+  try {
+    return { gated, act: activationOf(name) };
+  } catch {
+    throw new RangeError(
+      `config.feed_forward_proj "${proj}": activation "${name}" is not supported (supported: ${supportedActivations.join(', ')})`,
+    );
+  }
+}
 
 export const t5: Architecture = {
   basePrefix: '',
   build(r, w, ops) {
     const hidden = r.int('d_model');
-    const ffProj = r.str('feed_forward_proj', 'relu');
+    const ffn = feedForwardOf(r);
     const c = {
       vocabSize: r.int('vocab_size'), hidden, dKv: r.int('d_kv'), dFf: r.int('d_ff'), heads: r.int('num_heads'),
       layers: r.int('num_layers'), decoderLayers: r.int('num_decoder_layers', r.int('num_layers')),
       numBuckets: r.int('relative_attention_num_buckets', 32), maxDistance: r.int('relative_attention_max_distance', 128),
-      eps: r.num('layer_norm_epsilon', 1e-6), gated: ffProj.startsWith('gated-'),
-      act: activationOf(ffProj === 'gated-gelu' ? 'gelu_new' : ffProj.replace(/^gated-/, '')),
+      eps: r.num('layer_norm_epsilon', 1e-6), gated: ffn.gated, act: ffn.act,
       tieWordEmbeddings: r.bool('tie_word_embeddings', true), decoderStartTokenId: r.optInt('decoder_start_token_id') ?? r.optInt('pad_token_id') ?? 0,
     };
     const { heads, dKv } = c;
     const shared = embedding(ops, w, 'shared.weight', c.vocabSize, hidden);
     const ff = (p: string) => {
       const o = { hidden, inner: c.dFf, up: 'wi', down: 'wo' };
-      return c.gated && c.act !== 'relu' ? gatedMlp(ops, w, `${p}.DenseReluDense`, { ...o, gate: 'wi_0', up: 'wi_1', act: c.act })
+      return c.gated ? gatedMlp(ops, w, `${p}.DenseReluDense`, { ...o, gate: 'wi_0', up: 'wi_1', act: c.act })
         : mlp(ops, w, `${p}.DenseReluDense`, { ...o, act: c.act });
     };
     const attn = (p: string, cross: boolean) =>

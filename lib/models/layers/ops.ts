@@ -40,6 +40,9 @@ export interface Ops {
 
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu' | 'silu';
 
+/** The ACT2FN names activationOf accepts. */
+export const supportedActivations = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'relu', 'silu', 'swish'];
+
 /** HF's activation names (ACT2FN) to ours. */
 export function activationOf(hfName: unknown): Activation {
   switch (hfName) {
