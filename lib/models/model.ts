@@ -8,6 +8,7 @@ import { AbortError, DisposedError, ShapeError, ValueRangeError } from '../error
 import type { GenerateOptions } from '../generation/generate.js';
 import { loadTokenizer, type TextTokenizer } from '../io/tokenizer.js';
 import { Tensor } from '../tensor.js';
+import { type ModelStats, newStatsBuffer, readStats } from '../serving/stats.js';
 import { workerEntry } from '../util/paths.js';
 import { type ModelInfo, type Reply, type Request, rebuildError } from './protocol.js';
 
@@ -47,6 +48,12 @@ export interface LoadModelOptions {
   /** Intra-op threads of the native pool. */
   threads?: number;
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Sequences decoded together at most (continuous batching; a generateBatch call counts one per prompt). Default 16. */
+  maxBatch?: number;
+  /** Bytes of caches (KV, cross K/V, Mamba state) reserved for admitted calls. Default a quarter of RAM, at most 4 GiB. */
+  maxCacheBytes?: number;
+  /** Calls waiting for capacity; beyond it generate fails with CapacityError. Default 256. */
+  maxQueue?: number;
 }
 
 type Pending = { onReply(r: Reply): void };
@@ -94,6 +101,7 @@ export class Model {
   private disposed = false;
   private exited = false;
   private idle: (() => void) | undefined;
+  private readonly statsBuf: Float64Array;
 
   /** @internal use loadModel() */
   constructor(
@@ -101,7 +109,9 @@ export class Model {
     info: ModelInfo,
     dir: string,
     tokenizer?: TextTokenizer,
+    statsBuf: Float64Array = newStatsBuffer(),
   ) {
+    this.statsBuf = statsBuf;
     this.tokenizer = tokenizer;
     this.architecture = info.architecture;
     this.config = info.config;
@@ -246,6 +256,11 @@ export class Model {
     };
   }
 
+  /** Serving counters (active and queued calls, cache bytes and budget, totals), read without a round trip. */
+  stats(): ModelStats {
+    return readStats(this.statsBuf);
+  }
+
   /** Waits for in-flight calls, then frees the worker and the checkpoint; later calls throw DisposedError. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
@@ -274,14 +289,15 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   const worker = new Worker(entry.source, { eval: entry.eval });
   const tokenizer = loadTokenizer(dir);
   tokenizer.catch(() => {});
-  const [info] = await Promise.all([startWorker(worker, dir, opts), tokenizer.catch(async (e) => {
+  const stats = newStatsBuffer();
+  const [info] = await Promise.all([startWorker(worker, dir, opts, stats), tokenizer.catch(async (e) => {
     await worker.terminate();
     throw e;
   })]);
-  return new Model(worker, info, dir, await tokenizer);
+  return new Model(worker, info, dir, await tokenizer, stats);
 }
 
-function startWorker(worker: Worker, dir: string, opts: LoadModelOptions): Promise<ModelInfo> {
+function startWorker(worker: Worker, dir: string, opts: LoadModelOptions, stats: Float64Array): Promise<ModelInfo> {
   return new Promise((resolve, reject) => {
     const fail = (e: Error) => {
       void worker.terminate();
@@ -308,6 +324,7 @@ function startWorker(worker: Worker, dir: string, opts: LoadModelOptions): Promi
     };
     worker.on('message', onMsg);
     worker.on('error', onError);
-    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads } satisfies Request);
+    const limits = { maxBatch: opts.maxBatch, maxCacheBytes: opts.maxCacheBytes, maxQueue: opts.maxQueue };
+    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads, limits, stats } satisfies Request);
   });
 }

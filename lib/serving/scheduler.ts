@@ -1,0 +1,252 @@
+// Continuous batching for one model, in its worker thread. Every generate call becomes an entry
+// owning its sequences (one per prompt), each with its own state sized for prompt + maxNewTokens.
+// Each tick: reap aborted calls, admit waiting calls that fit the batch and cache budget (FIFO),
+// prefill one sequence alone, then run one ragged decode step over every decoding sequence
+// (net.step), sample each call's rows with the call's own options and generator, and yield to the
+// event loop (setImmediate) so new requests and aborts arrive between steps.
+import { AbortError, CapacityError } from '../errors.js';
+import { type GenerateOptions, type GenerationDefaults, type Plan, planGeneration, sampleRow } from '../generation/generate.js';
+import { type SequenceState, snapshotState, stateBytes } from '../generation/kv-cache.js';
+import type { Net, Run } from '../models/net.js';
+import type { Ops } from '../models/layers/ops.js';
+import { Tensor } from '../tensor.js';
+import { type ModelStats, writeStats } from './stats.js';
+
+export interface SchedulerLimits {
+  /** Sequences decoding at once (a generateBatch call counts one per prompt). */
+  maxBatch: number;
+  /** Bytes of KV cache, cross K/V, encoder output and Mamba state reserved by admitted calls. */
+  maxCacheBytes: number;
+  /** Calls waiting for capacity; one more is refused with CapacityError. */
+  maxQueue: number;
+}
+
+export interface Job {
+  prompts: Int32Array[];
+  options: GenerateOptions;
+  /** Set to non-zero by the caller to cancel (checked between steps and between prefill layers). */
+  abort: Int32Array;
+  /** One step: each prompt's new token (null once it stopped) and its logits row (zeros once stopped). */
+  emit(tokens: (number | null)[], logits: Float32Array): void;
+  finish(error?: unknown): void;
+}
+
+interface Seq {
+  prompt: Int32Array;
+  state?: SequenceState;
+  logits?: Float32Array;
+  token?: number;
+  done: boolean;
+}
+
+interface Entry {
+  job: Job;
+  plan: Plan;
+  seqs: Seq[];
+  bytes: number;
+  steps: number;
+}
+
+/** Bytes per decoder token, per encoder token and fixed, of one sequence's state. */
+type Footprint = ReturnType<typeof stateBytes>;
+
+export class Scheduler {
+  private readonly waiting: Entry[] = [];
+  private readonly active: Entry[] = [];
+  private footprint?: Footprint;
+  private scheduled = false;
+  private readonly totals = { tokensGenerated: 0, requestsCompleted: 0, requestsRejected: 0, prefills: 0, decodeSteps: 0, decodeRows: 0 };
+  private readonly quiet: Run;
+
+  constructor(
+    private readonly net: Net,
+    private readonly ops: Ops,
+    private readonly defaults: GenerationDefaults,
+    private readonly limits: SchedulerLimits,
+    private readonly statsBuf?: Float64Array,
+  ) {
+    // A shared step is never aborted as a whole: each call leaves between steps.
+    this.quiet = { ops, checkAbort() {} };
+    this.publish();
+  }
+
+  /** Admits, queues or refuses a call; its tokens arrive through job.emit. */
+  submit(job: Job): void {
+    let entry: Entry;
+    try {
+      const plan = planGeneration(this.net, job.prompts, job.options, this.defaults);
+      if (!this.net.step) throw new Error('internal: this model has no ragged step');
+      entry = { job, plan, seqs: job.prompts.map((prompt) => ({ prompt, done: false })), bytes: 0, steps: 0 };
+      if (plan.maxNew === 0) return job.finish();
+      entry.bytes = this.bytesOf(entry);
+      if (entry.bytes > this.limits.maxCacheBytes || entry.seqs.length > this.limits.maxBatch) {
+        throw new CapacityError(
+          `generate: this call needs ${entry.seqs.length} sequence(s) and ${entry.bytes} cache bytes; the model allows ${this.limits.maxBatch} and ${this.limits.maxCacheBytes} (maxBatch, maxCacheBytes)`,
+        );
+      }
+      if (this.waiting.length >= this.limits.maxQueue && !(this.waiting.length === 0 && this.fits(entry))) {
+        throw new CapacityError(`generate: the model is at capacity (${this.limits.maxQueue} calls already waiting)`);
+      }
+    } catch (e) {
+      if (e instanceof CapacityError) this.totals.requestsRejected++;
+      this.publish();
+      return job.finish(e);
+    }
+    this.waiting.push(entry);
+    this.admit();
+    this.publish();
+    this.wake();
+  }
+
+  /** Live counters (also mirrored into the stats buffer after every step). */
+  stats(): ModelStats {
+    const seqs = this.active.reduce((n, e) => n + e.seqs.length, 0);
+    return {
+      activeSequences: seqs,
+      activeRequests: this.active.length,
+      queuedRequests: this.waiting.length,
+      cacheBytes: this.reserved(),
+      cacheBudgetBytes: this.limits.maxCacheBytes,
+      maxBatch: this.limits.maxBatch,
+      maxQueue: this.limits.maxQueue,
+      ...this.totals,
+    };
+  }
+
+  get idle(): boolean {
+    return this.active.length === 0 && this.waiting.length === 0;
+  }
+
+  private wake(): void {
+    if (this.scheduled || this.idle) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.tick();
+      this.publish();
+      this.wake();
+    });
+  }
+
+  private tick(): void {
+    for (const list of [this.waiting, this.active]) {
+      for (const e of [...list]) if (Atomics.load(e.job.abort, 0) !== 0) this.end(e, new AbortError('generate aborted'));
+    }
+    this.admit();
+    const pre = this.active.find((e) => e.seqs.some((s) => !s.state));
+    if (pre) this.prefillOne(pre);
+    this.decode();
+  }
+
+  private reserved(): number {
+    return this.active.reduce((n, e) => n + e.bytes, 0);
+  }
+
+  private fits(e: Entry): boolean {
+    const seqs = this.active.reduce((n, a) => n + a.seqs.length, 0);
+    return seqs + e.seqs.length <= this.limits.maxBatch && this.reserved() + e.bytes <= this.limits.maxCacheBytes;
+  }
+
+  private admit(): void {
+    while (this.waiting.length > 0 && this.fits(this.waiting[0])) this.active.push(this.waiting.shift()!);
+  }
+
+  /** Tokens a sequence's self caches hold at most: what it is fed (prompt or decoder start, then all but the last new token). */
+  private capacityOf(e: Entry, s: Seq): number {
+    return (this.net.kind === 'encoder-decoder' ? 1 : s.prompt.length) + e.plan.maxNew;
+  }
+
+  private bytesOf(e: Entry): number {
+    const f = (this.footprint ??= this.probe(e.plan.pad));
+    return e.seqs.reduce((n, s) => n + f.perToken * this.capacityOf(e, s) + (this.net.kind === 'encoder-decoder' ? f.encoder * s.prompt.length : 0) + f.fixed, 0);
+  }
+
+  /** The per-token and fixed state sizes, read off a one-token prefill (the architecture stays opaque). */
+  private probe(pad: number): Footprint {
+    const { state } = this.net.begin!(new Tensor(Int32Array.of(pad), [1, 1]), undefined, this.quiet, 1);
+    return stateBytes(state);
+  }
+
+  private prefillOne(e: Entry): void {
+    const s = e.seqs.find((x) => !x.state)!;
+    const abort = e.job.abort;
+    const run: Run = {
+      ops: this.ops,
+      checkAbort() {
+        if (Atomics.load(abort, 0) !== 0) throw new AbortError('generate aborted');
+      },
+    };
+    try {
+      const { state, logits } = this.net.begin!(new Tensor(s.prompt, [1, s.prompt.length]), undefined, run, this.capacityOf(e, s));
+      s.state = state;
+      s.logits = logits;
+      this.totals.prefills++;
+    } catch (err) {
+      return this.end(e, err);
+    }
+    if (e.seqs.every((x) => x.state)) this.sample(e);
+  }
+
+  /** One ragged step over every decoding sequence; a failure is retried call by call so only the failing call ends. */
+  private decode(): void {
+    const ready = this.active.filter((e) => e.seqs.every((s) => s.state) && e.steps > 0);
+    if (ready.length === 0) return;
+    const rowsOf = (list: Entry[]) => list.flatMap((e) => e.seqs.filter((s) => !s.done));
+    const run = (list: Entry[]) => {
+      const rows = rowsOf(list);
+      const restore = rows.map((s) => snapshotState(s.state!));
+      try {
+        const logits = this.net.step!(rows.map((s) => s.state!), Int32Array.from(rows, (s) => s.token!), this.quiet);
+        this.totals.decodeSteps++;
+        this.totals.decodeRows += rows.length;
+        const vocab = this.net.vocabSize;
+        rows.forEach((s, r) => (s.logits = logits.subarray(r * vocab, (r + 1) * vocab)));
+        return true;
+      } catch (err) {
+        restore.forEach((f) => f());
+        if (list.length === 1) this.end(list[0], err);
+        return false;
+      }
+    };
+    if (!run(ready)) for (const e of ready) run([e]);
+    for (const e of ready) if (this.active.includes(e)) this.sample(e);
+  }
+
+  /** Samples the call's rows from their logits (in row order, one generator), emits, and ends the call when done. */
+  private sample(e: Entry): void {
+    const vocab = this.net.vocabSize;
+    const logits = new Float32Array(e.seqs.length * vocab);
+    const tokens = e.seqs.map((s, b) => {
+      if (s.done) return null;
+      logits.set(s.logits!, b * vocab);
+      const { token, stopped } = sampleRow(e.plan, e.job.options, b, s.logits!);
+      s.logits = undefined;
+      s.token = token;
+      s.done = stopped;
+      return token;
+    });
+    e.steps++;
+    this.totals.tokensGenerated += tokens.filter((t) => t !== null).length;
+    e.job.emit(tokens, logits);
+    if (e.seqs.every((s) => s.done) || e.steps >= e.plan.maxNew) this.end(e);
+  }
+
+  /** Frees the call's states and budget at once; a finished call counts as completed. */
+  private end(e: Entry, error?: unknown): void {
+    for (const list of [this.waiting, this.active]) {
+      const i = list.indexOf(e);
+      if (i >= 0) list.splice(i, 1);
+    }
+    for (const s of e.seqs) {
+      s.state = undefined;
+      s.logits = undefined;
+    }
+    if (error === undefined) this.totals.requestsCompleted++;
+    this.publish();
+    e.job.finish(error);
+  }
+
+  private publish(): void {
+    if (this.statsBuf) writeStats(this.statsBuf, this.stats());
+  }
+}
