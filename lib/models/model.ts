@@ -285,6 +285,7 @@ export class Model {
 
 /** Loads a Hugging Face checkpoint folder in a worker thread and resolves to its Model. */
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<Model> {
+  checkLimits(opts);
   const entry = workerEntry('models/worker');
   const worker = new Worker(entry.source, { eval: entry.eval });
   const tokenizer = loadTokenizer(dir);
@@ -295,6 +296,15 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     throw e;
   })]);
   return new Model(worker, info, dir, await tokenizer, stats);
+}
+
+function checkLimits(o: LoadModelOptions): void {
+  for (const [k, min] of [['maxBatch', 1], ['maxCacheBytes', 0], ['maxQueue', 0]] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) {
+      throw new ValueRangeError(`loadModel: ${k} must be an integer >= ${min}, got ${String(v)}`);
+    }
+  }
 }
 
 function startWorker(worker: Worker, dir: string, opts: LoadModelOptions, stats: Float64Array): Promise<ModelInfo> {

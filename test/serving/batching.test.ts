@@ -7,9 +7,10 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { loadModel, type Model } from '../../lib/models/model.js';
+import { loadModel } from '../../lib/models/model.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { writeTinyCheckpoint } from '../helpers/tiny-checkpoint.js';
+import { collect } from './collect.js';
 
 const root = mkdtempSync(join(tmpdir(), 'attnscan-serving-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,12 +24,6 @@ const calls = [
   { prompt: [20, 21, 22, 23, 24], o: { maxNewTokens: 7, temperature: 1.3, topP: 0.9, repetitionPenalty: 1.2, seed: 11 } },
   { prompt: [44, 45], o: { maxNewTokens: 1 } },
 ];
-
-export async function collect(m: Model, prompt: number[], o: object): Promise<number[]> {
-  const out: number[] = [];
-  for await (const t of m.generate(prompt, { eosTokenId: null, ...o })) out.push(t);
-  return out;
-}
 
 describe.each(backends)('continuous batching on %s', (backend) => {
   it.each(ARCHS)('%s: concurrent calls give the tokens each gives alone', async (arch) => {
