@@ -8,6 +8,7 @@ import { AbortError, DisposedError, ShapeError, ValueRangeError } from '../error
 import type { GenerateOptions } from '../generation/generate.js';
 import { loadTokenizer, type TextTokenizer } from '../io/tokenizer.js';
 import { Tensor } from '../tensor.js';
+import { batchableRows, type ForwardBatchOptions, ForwardBatcher } from '../serving/forward-batch.js';
 import { type ModelStats, newStatsBuffer, readStats } from '../serving/stats.js';
 import { workerEntry } from '../util/paths.js';
 import { type ModelInfo, type Reply, type Request, rebuildError } from './protocol.js';
@@ -54,6 +55,13 @@ export interface LoadModelOptions {
   maxCacheBytes?: number;
   /** Calls waiting for capacity; beyond it generate fails with CapacityError. Default 256. */
   maxQueue?: number;
+  /**
+   * Encoder models: forward calls arriving within this many ms run as one right-padded batch
+   * (each caller gets its own rows back). Default 2; 0 turns it off.
+   */
+  forwardBatchWindowMs?: number;
+  /** Rows of one merged forward call at most. Default 32. */
+  forwardBatchMaxRows?: number;
 }
 
 type Pending = { onReply(r: Reply): void };
@@ -102,6 +110,7 @@ export class Model {
   private exited = false;
   private idle: (() => void) | undefined;
   private readonly statsBuf: Float64Array;
+  private readonly batcher?: ForwardBatcher;
 
   /** @internal use loadModel() */
   constructor(
@@ -110,8 +119,12 @@ export class Model {
     dir: string,
     tokenizer?: TextTokenizer,
     statsBuf: Float64Array = newStatsBuffer(),
+    batching: ForwardBatchOptions = { windowMs: 2, maxRows: 32 },
   ) {
     this.statsBuf = statsBuf;
+    if (info.kind === 'encoder' && batching.windowMs > 0) {
+      this.batcher = new ForwardBatcher(batching, (a) => this.forwardAlone(a as unknown as ForwardInputs) as unknown as Promise<Record<string, unknown>>);
+    }
     this.tokenizer = tokenizer;
     this.architecture = info.architecture;
     this.config = info.config;
@@ -152,8 +165,15 @@ export class Model {
     }
   }
 
-  /** One full forward pass (no cache). */
+  /** One full forward pass (no cache). On an encoder, calls close together share one batch (see LoadModelOptions.forwardBatchWindowMs). */
   forward(inputs: ForwardInputs, opts: { signal?: AbortSignal } = {}): Promise<ForwardOutputs> {
+    const args = inputs as unknown as Record<string, unknown>;
+    const rows = this.batcher && !this.disposed && !opts.signal?.aborted && args && typeof args === 'object' ? batchableRows(args) : undefined;
+    if (rows) return this.batcher!.add(args, rows, opts.signal) as Promise<ForwardOutputs>;
+    return this.forwardAlone(inputs, opts);
+  }
+
+  private forwardAlone(inputs: ForwardInputs, opts: { signal?: AbortSignal } = {}): Promise<ForwardOutputs> {
     if (this.disposed) return Promise.reject(new DisposedError(`model ${this.dir} is disposed`));
     if (opts.signal?.aborted) return Promise.reject(new AbortError('forward aborted before it started'));
     const abort = new Int32Array(new SharedArrayBuffer(4));
@@ -264,6 +284,7 @@ export class Model {
   /** Waits for in-flight calls, then frees the worker and the checkpoint; later calls throw DisposedError. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
+    this.batcher?.flush();
     this.disposed = true;
     if (this.pending.size > 0) await new Promise<void>((r) => (this.idle = r));
     if (this.exited) return;
@@ -295,11 +316,11 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     await worker.terminate();
     throw e;
   })]);
-  return new Model(worker, info, dir, await tokenizer, stats);
+  return new Model(worker, info, dir, await tokenizer, stats, { windowMs: opts.forwardBatchWindowMs ?? 2, maxRows: opts.forwardBatchMaxRows ?? 32 });
 }
 
 function checkLimits(o: LoadModelOptions): void {
-  for (const [k, min] of [['maxBatch', 1], ['maxCacheBytes', 0], ['maxQueue', 0]] as const) {
+  for (const [k, min] of [['maxBatch', 1], ['maxCacheBytes', 0], ['maxQueue', 0], ['forwardBatchWindowMs', 0], ['forwardBatchMaxRows', 1]] as const) {
     const v = o[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) {
       throw new ValueRangeError(`loadModel: ${k} must be an integer >= ${min}, got ${String(v)}`);
