@@ -49,7 +49,7 @@ export interface LoadModelOptions {
   /** Intra-op threads of the native pool. */
   threads?: number;
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
-  /** Sequences decoded together at most (continuous batching; a generateBatch call counts one per prompt). Default 16. */
+  /** Sequences decoded together at most (continuous batching; a generateBatch call counts one per prompt, and a wider one runs alone). Default 16. */
   maxBatch?: number;
   /** Bytes of caches (KV, cross K/V, Mamba state) reserved for admitted calls. Default a quarter of RAM, at most 4 GiB. */
   maxCacheBytes?: number;

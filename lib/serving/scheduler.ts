@@ -79,10 +79,8 @@ export class Scheduler {
       entry = { job, plan, seqs: job.prompts.map((prompt) => ({ prompt, done: false })), bytes: 0, steps: 0 };
       if (plan.maxNew === 0) return job.finish();
       entry.bytes = this.bytesOf(entry);
-      if (entry.bytes > this.limits.maxCacheBytes || entry.seqs.length > this.limits.maxBatch) {
-        throw new CapacityError(
-          `generate: this call needs ${entry.seqs.length} sequence(s) and ${entry.bytes} cache bytes; the model allows ${this.limits.maxBatch} and ${this.limits.maxCacheBytes} (maxBatch, maxCacheBytes)`,
-        );
+      if (entry.bytes > this.limits.maxCacheBytes) {
+        throw new CapacityError(`generate: this call needs ${entry.bytes} cache bytes; the model's budget is ${this.limits.maxCacheBytes} (maxCacheBytes)`);
       }
       if (this.waiting.length >= this.limits.maxQueue && !(this.waiting.length === 0 && this.fits(entry))) {
         throw new CapacityError(`generate: the model is at capacity (${this.limits.maxQueue} calls already waiting)`);
@@ -142,9 +140,10 @@ export class Scheduler {
     return this.active.reduce((n, e) => n + e.bytes, 0);
   }
 
+  /** Room in the batch (a generateBatch call wider than maxBatch runs when it is alone) and in the budget. */
   private fits(e: Entry): boolean {
     const seqs = this.active.reduce((n, a) => n + a.seqs.length, 0);
-    return seqs + e.seqs.length <= this.limits.maxBatch && this.reserved() + e.bytes <= this.limits.maxCacheBytes;
+    return (seqs + e.seqs.length <= this.limits.maxBatch || this.active.length === 0) && this.reserved() + e.bytes <= this.limits.maxCacheBytes;
   }
 
   private admit(): void {

@@ -33,9 +33,11 @@ describe('serving capacity', () => {
       await first;
       expect(await second).toEqual(alone);
       expect(m.stats()).toMatchObject({ activeSequences: 0, queuedRequests: 0, cacheBytes: 0 });
-      // A generateBatch call wider than maxBatch can never run.
-      const wide = m.generateBatch([[1], [2]], { maxNewTokens: 2 })[Symbol.asyncIterator]();
-      await expect(wide.next()).rejects.toBeInstanceOf(CapacityError);
+      // A generateBatch call wider than maxBatch runs alone.
+      const steps: (number | null)[][] = [];
+      for await (const s of m.generateBatch([[9, 8, 7], [1, 2]], { maxNewTokens: 6, eosTokenId: null })) steps.push(s);
+      expect(steps.map((s) => s[0])).toEqual(alone);
+      expect(m.stats()).toMatchObject({ activeSequences: 0, cacheBytes: 0 });
     } finally {
       await m.dispose();
     }
