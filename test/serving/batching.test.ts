@@ -34,15 +34,17 @@ describe.each(backends)('continuous batching on %s', (backend) => {
       const together = await Promise.all(calls.map((c) => collect(m, c.prompt, c.o)));
       expect(together).toEqual(alone);
       expect(m.stats().decodeRows).toBeGreaterThan(m.stats().decodeSteps);
-      // A call joining while others stream, and a generateBatch call in the same batch.
-      const first = collect(m, calls[0].prompt, { maxNewTokens: 30 });
-      const firstAlone = await collect(m, calls[0].prompt, { maxNewTokens: 30 });
+      // A call joining while another streams, and a generateBatch call in the same batch.
+      const firstAlone = await collect(m, calls[0].prompt, { maxNewTokens: 40 });
+      const first = m.generate(calls[0].prompt, { maxNewTokens: 40, eosTokenId: null })[Symbol.asyncIterator]();
+      const a: number[] = [];
+      for (let i = 0; i < 3; i++) a.push((await first.next()).value as number);
       const batch: (number | null)[][] = [];
       const late = (async () => {
-        await new Promise((r) => setTimeout(r, 5));
         for await (const step of m.generateBatch([calls[1].prompt, calls[2].prompt], { eosTokenId: null, maxNewTokens: 6 })) batch.push(step);
       })();
-      const [a] = await Promise.all([first, late]);
+      for (let r = await first.next(); !r.done; r = await first.next()) a.push(r.value);
+      await late;
       expect(a).toEqual(firstAlone);
       const sep = [await collect(m, calls[1].prompt, { maxNewTokens: 6 }), await collect(m, calls[2].prompt, { maxNewTokens: 6 })];
       expect(batch.map((s) => s[0])).toEqual(sep[0]);
