@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       generateTokens(local.net, Int32Array.from(prompt(0)), { maxNewTokens: tokens, eosTokenId: null }, local, { ops: local.ops, checkAbort() {} }, () => {});
       return tokens;
     });
-    const scheduler = new Scheduler(local.net, local.ops, local, { maxBatch: 8, maxCacheBytes: 2 ** 30, maxQueue: 8 });
+    const scheduler = new Scheduler(local.net, local.ops, local, { maxBatch: 8, maxCacheBytes: 2 ** 30, maxQueue: 8, prefillChunk: 128 });
     const scheduled = await best(
       () =>
         new Promise<number>((resolve, reject) => {

