@@ -101,6 +101,21 @@ describe('serving capacity', () => {
     }
   });
 
+  it('a call that fails inside a shared step fails alone; the step is undone for the others', async () => {
+    const m = await loadModel(writeTinyCheckpoint(join(root, 'gpt2'), 'GPT2LMHeadModel'), { backend: 'ts' });
+    try {
+      const alone = await collect(m, [5, 6, 7], { maxNewTokens: 30 });
+      // GPT-2's tiny config has 48 learned positions: this call runs past them mid-stream.
+      const long = collect(m, Array.from({ length: 40 }, (_, i) => 3 + i), { maxNewTokens: 20 });
+      const short = collect(m, [5, 6, 7], { maxNewTokens: 30 });
+      await expect(long).rejects.toBeInstanceOf(ValueRangeError);
+      expect(await short).toEqual(alone);
+      expect(m.stats()).toMatchObject({ activeSequences: 0, cacheBytes: 0 });
+    } finally {
+      await m.dispose();
+    }
+  });
+
   it('the main event loop stays responsive while the worker decodes a full batch', async () => {
     const m = await loadModel(dir, { backend: 'ts', maxBatch: 8 });
     try {
