@@ -79,7 +79,6 @@ export class Scheduler {
     let entry: Entry;
     try {
       const plan = planGeneration(this.net, job.prompts, job.options, this.defaults);
-      if (!this.net.step) throw new Error('internal: this model has no ragged step');
       entry = { job, plan, seqs: job.prompts.map((prompt) => ({ prompt, fed: 0, done: false })), bytes: 0, steps: 0 };
       if (plan.maxNew === 0) return job.finish();
       entry.bytes = this.bytesOf(entry);
