@@ -1,9 +1,8 @@
 // The model's worker thread: loads the checkpoint, builds the architecture, runs forward requests
 // with the synchronous kernels and hands generate requests to the continuous-batching scheduler,
 // which steps between messages, so the main event loop stays free.
-import { parentPort } from 'node:worker_threads';
-
 import { totalmem } from 'node:os';
+import { parentPort } from 'node:worker_threads';
 
 import { AbortError, ValueRangeError } from '../errors.js';
 import { Scheduler, type SchedulerLimits } from '../serving/scheduler.js';

@@ -4,8 +4,8 @@
 // state slot (self: appended each step; cross: computed once from the encoder output), causal or
 // not, and the score scale (default 1/sqrt(headDim); T5 uses 1).
 import { KvCache } from '../../generation/kv-cache.js';
-import type { Weights } from '../weights.js';
 import { Tensor } from '../../tensor.js';
+import type { Weights } from '../weights.js';
 import type { Ctx, RowCtx } from './context.js';
 import { linear } from './linear.js';
 import { type F32, reshape, rowOf, sliceLast } from './ops.js';
