@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AbortError, CapacityError, ValueRangeError } from '../../lib/errors.js';
 import { loadModel } from '../../lib/models/model.js';
 import { writeTinyCheckpoint } from '../helpers/tiny-checkpoint.js';
-import { collect } from './collect.js';
+import { collect, drained } from './collect.js';
 
 const root = mkdtempSync(join(tmpdir(), 'attnscan-capacity-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -94,7 +94,7 @@ describe('serving capacity', () => {
       await expect(aborted).rejects.toBeInstanceOf(AbortError);
       expect(await left).toBe(3);
       expect(await kept).toEqual(alone);
-      await new Promise((r) => setTimeout(r, 20));
+      await drained(m);
       expect(m.stats()).toMatchObject({ activeSequences: 0, activeRequests: 0, cacheBytes: 0 });
     } finally {
       await m.dispose();
