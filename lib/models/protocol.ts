@@ -34,15 +34,19 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  /** CapacityError's hint. */
+  retryAfterMs?: number;
 }
 
 export function serializeError(e: unknown): SerializedError {
+  if (e instanceof errors.CapacityError) return { name: e.name, message: e.message, code: e.code, retryAfterMs: e.retryAfterMs };
   if (e instanceof Error) return { name: e.name, message: e.message, code: (e as { code?: string }).code };
   return { name: 'Error', message: String(e) };
 }
 
 /** The same class on this side of the thread boundary (our named errors, TypeError, RangeError). */
 export function rebuildError(e: SerializedError): Error {
+  if (e.name === 'CapacityError') return new errors.CapacityError(e.message, e.retryAfterMs);
   const ctor = Object.hasOwn(errors, e.name) ? (errors as Record<string, unknown>)[e.name] : undefined;
   if (typeof ctor === 'function') return new (ctor as new (m: string) => Error)(e.message);
   const err = e.name === 'TypeError' ? new TypeError(e.message) : e.name === 'RangeError' ? new RangeError(e.message) : new Error(e.message);

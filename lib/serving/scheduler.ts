@@ -59,7 +59,7 @@ export class Scheduler {
   private readonly active: Entry[] = [];
   private footprint?: Footprint;
   private scheduled = false;
-  private readonly totals = { tokensGenerated: 0, requestsCompleted: 0, requestsRejected: 0, prefills: 0, decodeSteps: 0, decodeRows: 0 };
+  private readonly totals = { tokensGenerated: 0, requestsCompleted: 0, requestsRejected: 0, prefills: 0, decodeSteps: 0, decodeRows: 0, decodeStepMs: 0 };
   private readonly quiet: Run;
 
   constructor(
@@ -86,7 +86,7 @@ export class Scheduler {
         throw new CapacityError(`generate: this call needs ${entry.bytes} cache bytes; the model's budget is ${this.limits.maxCacheBytes} (maxCacheBytes)`);
       }
       if (this.waiting.length >= this.limits.maxQueue && !(this.waiting.length === 0 && this.fits(entry))) {
-        throw new CapacityError(`generate: the model is at capacity (${this.limits.maxQueue} calls already waiting)`);
+        throw new CapacityError(`generate: the model is at capacity (${this.limits.maxQueue} calls already waiting)`, this.retryAfterMs());
       }
     } catch (e) {
       if (e instanceof CapacityError) this.totals.requestsRejected++;
@@ -137,6 +137,13 @@ export class Scheduler {
     const pre = this.active.find((e) => e.seqs.some((s) => s.fed < s.prompt.length));
     if (pre) this.prefillOne(pre);
     this.decode();
+  }
+
+  /** When the first running call should end: its remaining steps at the recent step time. */
+  private retryAfterMs(): number | undefined {
+    const left = Math.min(...this.active.map((e) => e.plan.maxNew - e.steps));
+    const ms = this.totals.decodeStepMs;
+    return Number.isFinite(left) && ms > 0 ? Math.ceil(left * ms) : undefined;
   }
 
   private reserved(): number {
@@ -201,7 +208,10 @@ export class Scheduler {
       const rows = rowsOf(list);
       const restore = rows.map((s) => snapshotState(s.state!));
       try {
+        const t0 = performance.now();
         const logits = this.net.step!(rows.map((s) => s.state!), Int32Array.from(rows, (s) => s.token!), this.quiet);
+        const ms = performance.now() - t0;
+        this.totals.decodeStepMs = this.totals.decodeSteps === 0 ? ms : 0.9 * this.totals.decodeStepMs + 0.1 * ms;
         this.totals.decodeSteps++;
         this.totals.decodeRows += rows.length;
         const vocab = this.net.vocabSize;

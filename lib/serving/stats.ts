@@ -22,6 +22,8 @@ export const STAT_FIELDS = [
   'decodeSteps',
   /** Sum over decode steps of the rows in the step (÷ decodeSteps = mean batch). */
   'decodeRows',
+  /** Recent wall time of one decode step (exponential average), ms. */
+  'decodeStepMs',
 ] as const;
 
 export type ModelStats = Record<(typeof STAT_FIELDS)[number], number>;
