@@ -2,14 +2,14 @@
 // generate streams on one LLaMA-shaped model, against the same streams run one after another, and
 // a lone stream through the scheduler against the plain in-thread loop (the cost of yielding to
 // the worker's event loop between steps). A quick look, not a timed test; numbers are noisy.
-//   npx tsx bench/serving/batching.ts [--full] [--ts] [--tokens N] [--threads N]
+//   npx tsx bench/serving/batching.ts [--mamba] [--full] [--ts] [--tokens N] [--threads N]
 import { join } from 'node:path';
 
 import { generateTokens } from '../../lib/generation/generate.js';
 import { loadLocal } from '../../lib/models/local.js';
 import { loadModel, type Model } from '../../lib/models/model.js';
 import { Scheduler } from '../../lib/serving/scheduler.js';
-import { ensureCheckpoint, llamaConfig } from '../models/checkpoints.js';
+import { ensureCheckpoint, llamaConfig, mambaConfig } from '../models/checkpoints.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -20,11 +20,17 @@ const value = (name: string, def: number) => {
 const backend = flag('--ts') ? 'ts' : 'native';
 const tokens = value('--tokens', 32);
 const threads = args.includes('--threads') ? value('--threads', 1) : undefined;
-// Small by default (quick on a shared machine); --full is the model benchmark's LLaMA (768 x 12, 32k vocab).
-const small = { hidden_size: 512, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 8, intermediate_size: 1408, vocab_size: 8192 };
-const config = { ...llamaConfig, ...(flag('--full') ? {} : small), torch_dtype: 'float16' };
+// Small by default (quick on a shared machine); --full is the model benchmark's shape (LLaMA 768 x 12,
+// 32k vocab; Mamba 768 x 24); --mamba measures the Mamba shape instead of LLaMA.
+const mamba = flag('--mamba');
+const small = mamba
+  ? { hidden_size: 512, num_hidden_layers: 8, intermediate_size: 1024, time_step_rank: 32, vocab_size: 8192 }
+  : { hidden_size: 512, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 8, intermediate_size: 1408, vocab_size: 8192 };
+const config = { ...(mamba ? mambaConfig : llamaConfig), ...(flag('--full') ? {} : small), torch_dtype: 'float16' };
+const kind = mamba ? 'mamba' : 'llama';
+const shape = `${kind} ${config.hidden_size}x${config.num_hidden_layers} ${config.vocab_size} vocab`;
 const { dir } = ensureCheckpoint(join(process.cwd(), 'build-bench', 'models'), {
-  name: flag('--full') ? 'llama-f16' : 'serving-llama-f16', kind: 'llama', dtype: 'F16', config, seed: 1,
+  name: `${flag('--full') ? '' : 'serving-'}${kind}-f16`, kind, dtype: 'F16', config, seed: 1,
 });
 
 const prompt = (i: number) => Array.from({ length: 8 }, (_, j) => 3 + ((i * 31 + j * 7) % 1000));
@@ -35,8 +41,9 @@ async function stream(m: Model, i: number): Promise<number> {
   return n;
 }
 
-/** Best of three: tokens per second of one run of f. */
+/** Best of three after a warm-up: tokens per second of one run of f. */
 async function best(f: () => Promise<number> | number): Promise<number> {
+  await f();
   let top = 0;
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
@@ -89,7 +96,7 @@ async function main(): Promise<void> {
   } finally {
     await m.dispose();
   }
-  console.log(`${backend}, ${flag('--full') ? 'llama 768x12 32k vocab' : 'llama 512x6 8k vocab'} f16, ${tokens} new tokens per stream`);
+  console.log(`${backend}, ${shape} f16, ${tokens} new tokens per stream`);
   for (const r of rows) console.log(`  ${r}`);
 }
 
