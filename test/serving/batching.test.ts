@@ -55,6 +55,18 @@ describe.each(backends)('continuous batching on %s', (backend) => {
     }
   });
 
+  it('LLaMA with dynamic RoPE scaling: rows past the trained length rotate with their own frequencies', async () => {
+    const config = { max_position_embeddings: 12, rope_scaling: { rope_type: 'dynamic', factor: 2 } };
+    const m = await loadModel(writeTinyCheckpoint(join(root, `llama-dynamic-${backend}`), 'LlamaForCausalLM', { config }), { backend });
+    try {
+      const alone: number[][] = [];
+      for (const c of calls) alone.push(await collect(m, c.prompt, c.o));
+      expect(await Promise.all(calls.map((c) => collect(m, c.prompt, c.o)))).toEqual(alone);
+    } finally {
+      await m.dispose();
+    }
+  });
+
   it.each(ARCHS.slice(0, 3))('%s: prompts prefilled in chunks between decode steps give the same tokens', async (arch) => {
     const dir = writeTinyCheckpoint(join(root, `${arch}-${backend}-chunks`), arch);
     const whole = await loadModel(dir, { backend });

@@ -60,15 +60,23 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
   const out = linear(ops, w, `${prefix}.${n.o}`, inner, hidden, lin);
   const heads4 = (t: F32, hs: number) => reshape(t, [t.dims[0], t.dims[1], hs, headDim]);
 
-  const applyRope = (t: F32, positions: Tensor<Int32Array>) => {
-    if (!o.rope) return t;
-    let maxPos = 0;
-    for (const pos of positions.data) maxPos = Math.max(maxPos, pos);
-    return ops.rope(t, positions, o.rope.invFreq(maxPos + 1), o.rope.style);
+  const maxOf = (positions: Tensor<Int32Array>) => positions.data.reduce((m, p) => Math.max(m, p), 0);
+  /** RoPE on q and k at their positions, with the frequencies for a sequence reaching the last of them. */
+  const rotate = (q: F32, kv: { k: F32; v: F32 }, positions: Tensor<Int32Array>) => {
+    if (!o.rope) return { q, kv };
+    const invFreq = o.rope.invFreq(maxOf(positions) + 1);
+    return { q: ops.rope(q, positions, invFreq, o.rope.style), kv: { k: ops.rope(kv.k, positions, invFreq, o.rope.style), v: kv.v } };
+  };
+  /** Whether every row of a ragged step rotates with the same frequencies (all but dynamic NTK past the trained length). */
+  const sameFreqs = (positions: Tensor<Int32Array>) => {
+    if (!o.rope) return true;
+    const a = o.rope.invFreq(positions.data.reduce((m, p) => Math.min(m, p), Infinity) + 1);
+    const b = o.rope.invFreq(maxOf(positions) + 1);
+    return a.every((x, i) => x === b[i]);
   };
 
   /** Attention of rows sharing one state slot, mask, bias and encoder output (a whole batch, or one ragged row). */
-  function attend(q: F32, kv: { k: F32; v: F32 } | undefined, positions: Tensor<Int32Array>, g: RowCtx, il: number, ctx: Ctx): F32 {
+  function attend(q: F32, kv: { k: F32; v: F32 } | undefined, g: RowCtx, il: number, ctx: Ctx): F32 {
     const [batch, seq] = q.dims;
     const slot = g.state?.[il];
     let k: F32;
@@ -85,9 +93,7 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
       ({ k, v } = cross);
       keyPaddingMask = g.memory?.mask;
     } else {
-      q = applyRope(q, positions);
-      k = applyRope(kv!.k, positions);
-      v = kv!.v;
+      ({ k, v } = kv!);
       if (slot) {
         slot.self ??= new KvCache(batch, kvHeads, headDim, ctx.cacheCapacity ?? Math.max(16, seq * 2));
         ({ k, v } = slot.self.append(k, v));
@@ -107,14 +113,18 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
       q = heads4(p.q, heads);
       kv = { k: heads4(p.k, kvHeads), v: heads4(p.v, kvHeads) };
     }
+    // RoPE over all rows at once, unless a ragged step's rows need different frequencies.
+    const together = !ctx.rows || sameFreqs(ctx.positions);
+    if (kv && together) ({ q, kv } = rotate(q, kv, ctx.positions));
     let attn: F32;
-    if (!ctx.rows) attn = attend(q, kv, ctx.positions, ctx, il, ctx);
+    if (!ctx.rows) attn = attend(q, kv, ctx, il, ctx);
     else {
       // Ragged: the projections above ran over every row at once; each row attends over its own cache.
       attn = new Tensor(new Float32Array(batch * seq * inner), [batch, seq, heads, headDim]);
       ctx.rows.forEach((g, r) => {
-        const rowKv = kv && { k: rowOf(kv.k, r), v: rowOf(kv.v, r) };
-        attn.data.set(attend(rowOf(q, r), rowKv, rowOf(ctx.positions, r), g, il, ctx).data, r * seq * inner);
+        let row = { q: rowOf(q, r), kv: kv && { k: rowOf(kv.k, r), v: rowOf(kv.v, r) } };
+        if (row.kv && !together) row = rotate(row.q, row.kv, rowOf(ctx.positions, r));
+        attn.data.set(attend(row.q, row.kv, g, il, ctx).data, r * seq * inner);
       });
     }
     return out(reshape(attn, [batch, seq, inner]));
