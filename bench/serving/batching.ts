@@ -59,24 +59,29 @@ async function main(): Promise<void> {
   try {
     await stream(m, 0);
     const local = await loadLocal(dir, { backend, threads });
-    const inThread = await best(() => {
+    const plain = () => {
       generateTokens(local.net, Int32Array.from(prompt(0)), { maxNewTokens: tokens, eosTokenId: null }, local, { ops: local.ops, checkAbort() {} }, () => {});
       return tokens;
-    });
+    };
     const scheduler = new Scheduler(local.net, local.ops, local, { maxBatch: 8, maxCacheBytes: 2 ** 30, maxQueue: 8, prefillChunk: 128 });
-    const scheduled = await best(
-      () =>
-        new Promise<number>((resolve, reject) => {
-          let n = 0;
-          scheduler.submit({
-            prompts: [Int32Array.from(prompt(0))],
-            options: { maxNewTokens: tokens, eosTokenId: null },
-            abort: new Int32Array(1),
-            emit: () => n++,
-            finish: (e) => (e ? reject(e) : resolve(n)),
-          });
-        }),
-    );
+    const viaScheduler = () =>
+      new Promise<number>((resolve, reject) => {
+        let n = 0;
+        scheduler.submit({
+          prompts: [Int32Array.from(prompt(0))],
+          options: { maxNewTokens: tokens, eosTokenId: null },
+          abort: new Int32Array(1),
+          emit: () => n++,
+          finish: (e) => (e ? reject(e) : resolve(n)),
+        });
+      });
+    // Alternated, so a load spike on the shared machine does not land on one side only.
+    let inThread = 0;
+    let scheduled = 0;
+    for (let round = 0; round < 3; round++) {
+      inThread = Math.max(inThread, await best(plain));
+      scheduled = Math.max(scheduled, await best(viaScheduler));
+    }
     local.checkpoint.close();
     const lone = await best(() => stream(m, 0));
     const pct = (x: number) => `${((x / inThread - 1) * 100).toFixed(1)}%`;
