@@ -55,7 +55,7 @@ export interface LoadModelOptions {
   maxCacheBytes?: number;
   /** Calls waiting for capacity; beyond it generate fails with CapacityError. Default 256. */
   maxQueue?: number;
-  /** Decoder prompts are prefilled this many tokens between decode steps of the running streams. Default 128. */
+  /** Prompt tokens prefilled between two decode steps of the running streams (a longer decoder prompt is cut into chunks). Default 128. */
   prefillChunk?: number;
   /**
    * Encoder models: forward calls arriving within this many ms run as one right-padded batch

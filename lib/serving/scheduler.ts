@@ -1,9 +1,10 @@
 // Continuous batching for one model, in its worker thread. Every generate call becomes an entry
 // owning its sequences (one per prompt), each with its own state sized for prompt + maxNewTokens.
 // Each tick: reap aborted calls, admit waiting calls that fit the batch and cache budget (FIFO),
-// prefill one sequence alone (a decoder prompt one chunk at a time), then run one ragged decode step over every decoding sequence
-// (net.step), sample each call's rows with the call's own options and generator, and yield to the
-// event loop (setImmediate) so new requests and aborts arrive between steps.
+// prefill sequences alone up to a token budget (a long decoder prompt one chunk at a time), then
+// run one ragged decode step over every decoding sequence (net.step), sample each call's rows
+// with the call's own options and generator, and yield to the event loop (setImmediate) so new
+// requests and aborts arrive between steps.
 import { AbortError, CapacityError } from '../errors.js';
 import { type GenerateOptions, type GenerationDefaults, type Plan, planGeneration, sampleRow } from '../generation/generate.js';
 import { type SequenceState, snapshotState, stateBytes } from '../generation/kv-cache.js';
@@ -134,8 +135,13 @@ export class Scheduler {
       for (const e of [...list]) if (Atomics.load(e.job.abort, 0) !== 0) this.end(e, new AbortError('generate aborted'));
     }
     this.admit();
-    const pre = this.active.find((e) => e.seqs.some((s) => s.fed < s.prompt.length));
-    if (pre) this.prefillOne(pre);
+    // About prefillChunk prompt tokens per tick: a burst of short prompts joins in one tick, a long
+    // one is cut into chunks (always at the same offsets, so its numbers do not depend on company).
+    for (let budget = this.limits.prefillChunk; budget > 0; ) {
+      const pre = this.active.find((e) => e.seqs.some((s) => s.fed < s.prompt.length));
+      if (!pre) break;
+      budget -= this.prefillOne(pre);
+    }
     this.decode();
   }
 
@@ -176,7 +182,8 @@ export class Scheduler {
     return stateBytes(state);
   }
 
-  private prefillOne(e: Entry): void {
+  /** Prefills the entry's next sequence by one chunk (an encoder-decoder's whole prompt); returns the tokens used. */
+  private prefillOne(e: Entry): number {
     const s = e.seqs.find((x) => x.fed < x.prompt.length)!;
     const abort = e.job.abort;
     const run: Run = {
@@ -194,9 +201,11 @@ export class Scheduler {
       s.fed = end;
       this.totals.prefills++;
     } catch (err) {
-      return this.end(e, err);
+      this.end(e, err);
+      return ids.dims[1];
     }
     if (e.seqs.every((x) => x.fed === x.prompt.length)) this.sample(e);
+    return ids.dims[1];
   }
 
   /** One ragged step over every decoding sequence; a failure is retried call by call so only the failing call ends. */
