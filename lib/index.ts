@@ -5,6 +5,7 @@ export { backendInfo, listIsas, forceIsa, setThreads, type BackendInfo, type Bac
 export * from './errors.js';
 export { loadModel, Model, type ForwardInputs, type ForwardOutputs, type LoadModelOptions, type ModelGenerateOptions } from './models/model.js';
 export { supportedArchitectures } from './models/registry.js';
+export type { ModelStats } from './serving/stats.js';
 export type { GenerateOptions } from './generation/generate.js';
 export type { SamplingOptions } from './generation/sampling.js';
 export { pipeline, TASKS, type Task, type PipelineOptions, type PipelineByTask, type PoolingMode, type FeatureExtractionPipeline, type FeatureExtractionOptions, type FillMaskPipeline, type FillMaskOptions, type FillMaskResult, type TextClassificationPipeline, type TextClassificationOptions, type ClassificationResult, type GenerationPipeline, type TextGenerationOptions, type GenerationResult } from './pipelines/index.js';

@@ -24,7 +24,20 @@ export interface GenerationDefaults {
 /** One step: the new token of each sequence (null once it has stopped) and the logits [batch · vocab]. */
 export type BatchEmit = (tokens: (number | null)[], logits: Float32Array) => void;
 
-export function generateBatch(net: Net, prompts: ArrayLike<number>[], o: GenerateOptions, defaults: GenerationDefaults, run: Run, emit: BatchEmit): void {
+/** A generation call's checked settings: what every loop (alone or scheduled) samples and stops with. */
+export interface Plan {
+  maxNew: number;
+  stop: Set<number>;
+  /** The id fed to a finished sequence while others go on. */
+  pad: number;
+  /** One generator per call, drawn from in row order. */
+  rng: SeededRandom | undefined;
+  /** Ids each sequence's repetition penalty sees: the prompt (decoders) or the decoder start. */
+  histories: number[][];
+}
+
+/** Validates the prompts and options (throws before any compute). */
+export function planGeneration(net: Net, prompts: ArrayLike<number>[], o: GenerateOptions, defaults: GenerationDefaults): Plan {
   if (!net.begin || !net.next) throw new ValueRangeError('generate: this model has no language-model head to generate with');
   if (prompts.length === 0) throw new ShapeError('generate: no prompts');
   checkSamplingOptions(o);
@@ -41,8 +54,24 @@ export function generateBatch(net: Net, prompts: ArrayLike<number>[], o: Generat
       }
     }
   });
-  if (maxNew === 0) return;
   const pad = [defaults.padTokenId, ...eos, 0].find((x) => x !== undefined && x >= 0 && x < vocab)!;
+  const rng = o.temperature ? new SeededRandom(o.seed ?? (Math.random() * 2 ** 32) >>> 0) : undefined;
+  const histories = prompts.map((p) => (net.decoderStartTokenId !== undefined ? [net.decoderStartTokenId] : Array.from(p)));
+  return { maxNew, stop, pad, rng, histories };
+}
+
+/** Samples row b's next token from its logits row, records it, and reports whether it stops the row. */
+export function sampleRow(plan: Plan, o: SamplingOptions, b: number, logits: Float32Array): { token: number; stopped: boolean } {
+  const token = nextToken(logits, plan.histories[b], o, plan.rng);
+  plan.histories[b].push(token);
+  return { token, stopped: plan.stop.has(token) };
+}
+
+export function generateBatch(net: Net, prompts: ArrayLike<number>[], o: GenerateOptions, defaults: GenerationDefaults, run: Run, emit: BatchEmit): void {
+  const plan = planGeneration(net, prompts, o, defaults);
+  const { maxNew, pad } = plan;
+  if (maxNew === 0) return;
+  const vocab = net.vocabSize;
   const batch = prompts.length;
   const len = Math.max(...prompts.map((p) => p.length));
   const ids = new Int32Array(batch * len).fill(pad);
@@ -55,24 +84,21 @@ export function generateBatch(net: Net, prompts: ArrayLike<number>[], o: Generat
     ids.set(p as ArrayLike<number>, start);
     mask.fill(1, start, start + p.length);
   });
-  const rng = o.temperature ? new SeededRandom(o.seed ?? (Math.random() * 2 ** 32) >>> 0) : undefined;
-  const histories = prompts.map((p) => (net.decoderStartTokenId !== undefined ? [net.decoderStartTokenId] : Array.from(p)));
   const done = new Array<boolean>(batch).fill(false);
   const padded = mask.every((m) => m === 1) ? undefined : mask;
-  let { state, logits } = net.begin(new Tensor(ids, [batch, len]), padded, run);
+  let { state, logits } = net.begin!(new Tensor(ids, [batch, len]), padded, run);
   try {
     for (let step = 0; ; step++) {
-      const tokens = histories.map((h, b) => {
+      const tokens = plan.histories.map((_, b) => {
         if (done[b]) return null;
-        const t = nextToken(logits.subarray(b * vocab, (b + 1) * vocab), h, o, rng);
-        h.push(t);
-        if (stop.has(t)) done[b] = true;
-        return t;
+        const { token, stopped } = sampleRow(plan, o, b, logits.subarray(b * vocab, (b + 1) * vocab));
+        done[b] = stopped;
+        return token;
       });
       emit(tokens, logits);
       if (done.every(Boolean) || step + 1 >= maxNew) return;
       run.checkAbort();
-      logits = net.next(state, Int32Array.from(tokens, (t) => t ?? pad), run);
+      logits = net.next!(state, Int32Array.from(tokens, (t) => t ?? pad), run);
     }
   } finally {
     state.layers.length = 0;

@@ -34,6 +34,21 @@ export class KvCache {
     return { k: this.view(this.k), v: this.view(this.v) };
   }
 
+  /** Bytes held (K and V at the current capacity). */
+  get bytes(): number {
+    return this.k.byteLength + this.v.byteLength;
+  }
+
+  /** Bytes one more token takes (K and V, every row). */
+  get tokenBytes(): number {
+    return 2 * this.batch * this.kvHeads * this.headDim * 4;
+  }
+
+  /** Forgets every token past `length` (undoing a step that failed half way). */
+  truncate(length: number): void {
+    this.length = Math.min(this.length, length);
+  }
+
   private view(buf: Float32Array): Tensor {
     const row = this.kvHeads * this.headDim;
     const dims = [this.batch, this.length, this.kvHeads, this.headDim];
@@ -80,4 +95,37 @@ export interface SequenceState {
 
 export function newSequenceState(numLayers: number): SequenceState {
   return { layers: Array.from({ length: numLayers }, () => ({})), length: 0 };
+}
+
+/** Captures what a step may change in a state; the returned function puts it back. */
+export function snapshotState(s: SequenceState): () => void {
+  const layers = s.layers.map((l) => ({ ...l, selfLength: l.self?.length }));
+  const { length, mask } = s;
+  const next = s.nextPositions?.slice();
+  return () => {
+    s.layers.forEach((l, i) => {
+      const saved = layers[i];
+      if (saved.selfLength === undefined) delete l.self;
+      else l.self!.truncate(saved.selfLength);
+      l.conv = saved.conv;
+      l.ssm = saved.ssm;
+    });
+    s.length = length;
+    s.mask = mask;
+    if (next) s.nextPositions = next;
+  };
+}
+
+/** Bytes a state holds, split the way they grow: per decoder token (self K/V), per encoder token (cross K/V and the encoder output), fixed (Mamba). */
+export function stateBytes(s: SequenceState): { perToken: number; encoder: number; fixed: number } {
+  let perToken = 0;
+  let encoder = s.memory ? s.memory.hidden.data.byteLength : 0;
+  let fixed = 0;
+  for (const l of s.layers) {
+    if (l.self) perToken += l.self.tokenBytes;
+    if (l.cross) encoder += l.cross.k.data.byteLength + l.cross.v.data.byteLength;
+    if (l.conv) fixed += l.conv.data.byteLength;
+    if (l.ssm) fixed += l.ssm.data.byteLength;
+  }
+  return { perToken, encoder, fixed };
 }

@@ -8,6 +8,8 @@ import { AbortError, DisposedError, ShapeError, ValueRangeError } from '../error
 import type { GenerateOptions } from '../generation/generate.js';
 import { loadTokenizer, type TextTokenizer } from '../io/tokenizer.js';
 import { Tensor } from '../tensor.js';
+import { batchableRows, type ForwardBatchOptions, ForwardBatcher } from '../serving/forward-batch.js';
+import { type ModelStats, newStatsBuffer, readStats } from '../serving/stats.js';
 import { workerEntry } from '../util/paths.js';
 import { type ModelInfo, type Reply, type Request, rebuildError } from './protocol.js';
 
@@ -47,6 +49,21 @@ export interface LoadModelOptions {
   /** Intra-op threads of the native pool. */
   threads?: number;
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Sequences decoded together at most (continuous batching; a generateBatch call counts one per prompt, and a wider one runs alone). Default 16. */
+  maxBatch?: number;
+  /** Bytes of caches (KV, cross K/V, Mamba state) reserved for admitted calls. Default a quarter of RAM, at most 4 GiB. */
+  maxCacheBytes?: number;
+  /** Calls waiting for capacity; beyond it generate fails with CapacityError. Default 256. */
+  maxQueue?: number;
+  /** Prompt tokens prefilled between two decode steps of the running streams (a longer decoder prompt is cut into chunks). Default 128. */
+  prefillChunk?: number;
+  /**
+   * Encoder models: forward calls arriving within this many ms run as one right-padded batch
+   * (each caller gets its own rows back). Default 2; 0 turns it off.
+   */
+  forwardBatchWindowMs?: number;
+  /** Rows of one merged forward call at most. Default 32. */
+  forwardBatchMaxRows?: number;
 }
 
 type Pending = { onReply(r: Reply): void };
@@ -94,6 +111,8 @@ export class Model {
   private disposed = false;
   private exited = false;
   private idle: (() => void) | undefined;
+  private readonly statsBuf: Float64Array;
+  private readonly batcher?: ForwardBatcher;
 
   /** @internal use loadModel() */
   constructor(
@@ -101,7 +120,13 @@ export class Model {
     info: ModelInfo,
     dir: string,
     tokenizer?: TextTokenizer,
+    statsBuf: Float64Array = newStatsBuffer(),
+    batching: ForwardBatchOptions = { windowMs: 2, maxRows: 32 },
   ) {
+    this.statsBuf = statsBuf;
+    if (info.kind === 'encoder' && batching.windowMs > 0) {
+      this.batcher = new ForwardBatcher(batching, (a) => this.forwardAlone(a as unknown as ForwardInputs) as unknown as Promise<Record<string, unknown>>);
+    }
     this.tokenizer = tokenizer;
     this.architecture = info.architecture;
     this.config = info.config;
@@ -142,8 +167,15 @@ export class Model {
     }
   }
 
-  /** One full forward pass (no cache). */
+  /** One full forward pass (no cache). On an encoder, calls close together share one batch (see LoadModelOptions.forwardBatchWindowMs). */
   forward(inputs: ForwardInputs, opts: { signal?: AbortSignal } = {}): Promise<ForwardOutputs> {
+    const args = inputs as unknown as Record<string, unknown>;
+    const rows = this.batcher && !this.disposed && !opts.signal?.aborted && args && typeof args === 'object' ? batchableRows(args) : undefined;
+    if (rows) return this.batcher!.add(args, rows, opts.signal) as Promise<ForwardOutputs>;
+    return this.forwardAlone(inputs, opts);
+  }
+
+  private forwardAlone(inputs: ForwardInputs, opts: { signal?: AbortSignal } = {}): Promise<ForwardOutputs> {
     if (this.disposed) return Promise.reject(new DisposedError(`model ${this.dir} is disposed`));
     if (opts.signal?.aborted) return Promise.reject(new AbortError('forward aborted before it started'));
     const abort = new Int32Array(new SharedArrayBuffer(4));
@@ -246,9 +278,15 @@ export class Model {
     };
   }
 
+  /** Serving counters (active and queued calls, cache bytes and budget, totals), read without a round trip. */
+  stats(): ModelStats {
+    return readStats(this.statsBuf);
+  }
+
   /** Waits for in-flight calls, then frees the worker and the checkpoint; later calls throw DisposedError. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
+    this.batcher?.flush();
     this.disposed = true;
     if (this.pending.size > 0) await new Promise<void>((r) => (this.idle = r));
     if (this.exited) return;
@@ -270,18 +308,29 @@ export class Model {
 
 /** Loads a Hugging Face checkpoint folder in a worker thread and resolves to its Model. */
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<Model> {
+  checkLimits(opts);
   const entry = workerEntry('models/worker');
   const worker = new Worker(entry.source, { eval: entry.eval });
   const tokenizer = loadTokenizer(dir);
   tokenizer.catch(() => {});
-  const [info] = await Promise.all([startWorker(worker, dir, opts), tokenizer.catch(async (e) => {
+  const stats = newStatsBuffer();
+  const [info] = await Promise.all([startWorker(worker, dir, opts, stats), tokenizer.catch(async (e) => {
     await worker.terminate();
     throw e;
   })]);
-  return new Model(worker, info, dir, await tokenizer);
+  return new Model(worker, info, dir, await tokenizer, stats, { windowMs: opts.forwardBatchWindowMs ?? 2, maxRows: opts.forwardBatchMaxRows ?? 32 });
 }
 
-function startWorker(worker: Worker, dir: string, opts: LoadModelOptions): Promise<ModelInfo> {
+function checkLimits(o: LoadModelOptions): void {
+  for (const [k, min] of [['maxBatch', 1], ['maxCacheBytes', 0], ['maxQueue', 0], ['prefillChunk', 1], ['forwardBatchWindowMs', 0], ['forwardBatchMaxRows', 1]] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) {
+      throw new ValueRangeError(`loadModel: ${k} must be an integer >= ${min}, got ${String(v)}`);
+    }
+  }
+}
+
+function startWorker(worker: Worker, dir: string, opts: LoadModelOptions, stats: Float64Array): Promise<ModelInfo> {
   return new Promise((resolve, reject) => {
     const fail = (e: Error) => {
       void worker.terminate();
@@ -308,6 +357,7 @@ function startWorker(worker: Worker, dir: string, opts: LoadModelOptions): Promi
     };
     worker.on('message', onMsg);
     worker.on('error', onError);
-    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads } satisfies Request);
+    const limits = { maxBatch: opts.maxBatch, maxCacheBytes: opts.maxCacheBytes, maxQueue: opts.maxQueue, prefillChunk: opts.prefillChunk };
+    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads, limits, stats } satisfies Request);
   });
 }

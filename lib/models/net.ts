@@ -42,9 +42,17 @@ export interface Net {
    * Prefill (decoders) or encode (encoder-decoders) prompts [batch, P], left padded where mask
    * [batch, P] is 0; → the state and the next-token logits [batch · vocab].
    */
-  begin?(prompt: Tensor<Int32Array>, mask: Uint8Array | undefined, run: Run): { state: SequenceState; logits: Float32Array };
+  begin?(prompt: Tensor<Int32Array>, mask: Uint8Array | undefined, run: Run, capacity?: number): { state: SequenceState; logits: Float32Array };
   /** Feeds one token per sequence [batch]; logits of the next [batch · vocab]. */
   next?(state: SequenceState, tokens: Int32Array, run: Run): Float32Array;
+  /**
+   * A ragged step over independent one-sequence states (each from its own begin, any lengths):
+   * token r goes to states[r]; logits [states.length · vocab]. Projections, MLPs and norms run
+   * over all rows at once; attention and Mamba read each row's own state.
+   */
+  step?(states: SequenceState[], tokens: Int32Array, run: Run): Float32Array;
+  /** Decoders: feeds more prompt tokens [1, seq] to a one-sequence unpadded state (chunked prefill); logits of the next [vocab]. */
+  extend?(state: SequenceState, ids: Tensor<Int32Array>, run: Run): Float32Array;
   /** The token an encoder-decoder's decoder starts from. */
   readonly decoderStartTokenId?: number;
 }
@@ -127,12 +135,12 @@ export function decoderOnly(s: DecoderOnlySpec): Net {
       const x = pass(ids, ctxOf(run, positions, { selfMask: mask, causal: true }), hs);
       return { logits: s.head(x), lastHiddenState: x, ...(hs ? { hiddenStates: hs } : {}) };
     },
-    begin(prompt, mask, run) {
+    begin(prompt, mask, run, capacity) {
       const state = newSequenceState(s.blocks.length);
       const [batch, seq] = prompt.dims;
       const useMask = s.ignoresMask ? undefined : mask;
       const positions = useMask ? positionsFromMask(useMask, batch, seq) : arangePositions(batch, seq);
-      const x = pass(prompt, ctxOf(run, positions, { causal: true, state: state.layers, selfMask: useMask }));
+      const x = pass(prompt, ctxOf(run, positions, { causal: true, state: state.layers, selfMask: useMask, cacheCapacity: capacity }));
       state.length = seq;
       state.mask = useMask;
       state.nextPositions = Int32Array.from({ length: batch }, (_, b) => positions.data[b * seq + seq - 1] + 1);
@@ -145,6 +153,26 @@ export function decoderOnly(s: DecoderOnlySpec): Net {
       const x = pass(new Tensor(tokens, [batch, 1]), ctxOf(run, positions, { causal: true, state: state.layers, selfMask: state.mask }));
       state.length += 1;
       state.nextPositions!.forEach((_, b) => state.nextPositions![b]++);
+      return s.head(x).data;
+    },
+    extend(state, ids, run) {
+      const seq = ids.dims[1];
+      const x = pass(ids, ctxOf(run, arangePositions(1, seq, state.nextPositions![0]), { causal: true, state: state.layers }));
+      state.length += seq;
+      state.nextPositions![0] += seq;
+      return s.head(lastRow(x)).data;
+    },
+    step(states, tokens, run) {
+      const positions = new Tensor(Int32Array.from(states, (st) => st.nextPositions![0]), [states.length, 1]);
+      const rows = states.map((st) => {
+        if (st.mask) st.mask = growMask(st.mask, 1, st.length);
+        return { state: st.layers, selfMask: st.mask };
+      });
+      const x = pass(new Tensor(tokens, [states.length, 1]), ctxOf(run, positions, { causal: true, rows }));
+      for (const st of states) {
+        st.length += 1;
+        st.nextPositions![0]++;
+      }
       return s.head(x).data;
     },
   };
@@ -181,7 +209,7 @@ export interface Seq2SeqSpec {
 
 function runStack(st: StackSpec, ids: Tensor<Int32Array>, ctx: Ctx, past: number, hs?: F32[]): F32 {
   const seq = ids.dims[1];
-  if (st.bias) ctx.selfBias = st.bias(past, seq, past + seq);
+  if (st.bias && !ctx.rows) ctx.selfBias = st.bias(past, seq, past + seq);
   let x = st.embed(ids, ctx.positions);
   hs?.push(x);
   x = runBlocks(x, st.blocks, ctx, hs);
@@ -195,8 +223,8 @@ function runStack(st: StackSpec, ids: Tensor<Int32Array>, ctx: Ctx, past: number
 export function seq2seq(s: Seq2SeqSpec): Net {
   const encode = (ids: Tensor<Int32Array>, mask: Uint8Array | undefined, run: Run, hs?: F32[]) =>
     runStack(s.encoder, ids, ctxOf(run, arangePositions(ids.dims[0], ids.dims[1]), { selfMask: mask }), 0, hs);
-  function decodeStep(state: SequenceState, ids: Tensor<Int32Array>, run: Run): F32 {
-    const ctx = ctxOf(run, arangePositions(ids.dims[0], ids.dims[1], state.length), { causal: true, state: state.layers, memory: state.memory });
+  function decodeStep(state: SequenceState, ids: Tensor<Int32Array>, run: Run, capacity?: number): F32 {
+    const ctx = ctxOf(run, arangePositions(ids.dims[0], ids.dims[1], state.length), { causal: true, state: state.layers, memory: state.memory, cacheCapacity: capacity });
     const x = runStack(s.decoder, ids, ctx, state.length);
     state.length += ids.dims[1];
     return s.head(x);
@@ -223,15 +251,23 @@ export function seq2seq(s: Seq2SeqSpec): Net {
         ...(ehs ? { encoderHiddenStates: ehs } : {}),
       };
     },
-    begin(prompt, mask, run) {
+    begin(prompt, mask, run, capacity) {
       const state = newSequenceState(s.decoder.blocks.length);
       state.memory = { hidden: encode(prompt, mask, run), mask };
       const batch = prompt.dims[0];
-      const logits = decodeStep(state, new Tensor(new Int32Array(batch).fill(s.decoderStartTokenId), [batch, 1]), run);
+      const logits = decodeStep(state, new Tensor(new Int32Array(batch).fill(s.decoderStartTokenId), [batch, 1]), run, capacity);
       return { state, logits: logits.data };
     },
     next(state, tokens, run) {
       return decodeStep(state, new Tensor(tokens, [tokens.length, 1]), run).data;
+    },
+    step(states, tokens, run) {
+      const dec = s.decoder;
+      const rows = states.map((st) => ({ state: st.layers, memory: st.memory, selfBias: dec.bias?.(st.length, 1, st.length + 1) }));
+      const positions = new Tensor(Int32Array.from(states, (st) => st.length), [states.length, 1]);
+      const x = runStack(dec, new Tensor(tokens, [states.length, 1]), ctxOf(run, positions, { causal: true, rows }), 0);
+      for (const st of states) st.length += 1;
+      return s.head(x).data;
     },
   };
 }

@@ -2,6 +2,7 @@
 // carries an abort flag (an Int32Array over a SharedArrayBuffer) the worker checks between layers.
 import type { BackendName } from '../backend/select.js';
 import * as errors from '../errors.js';
+import type { SchedulerLimits } from '../serving/scheduler.js';
 
 export interface ModelInfo {
   architecture: string;
@@ -15,7 +16,7 @@ export interface ModelInfo {
 }
 
 export type Request =
-  | { type: 'load'; dir: string; backend?: BackendName; threads?: number }
+  | { type: 'load'; dir: string; backend?: BackendName; threads?: number; limits?: Partial<SchedulerLimits>; stats?: Float64Array }
   | { type: 'forward'; id: number; args: Record<string, unknown>; abort: Int32Array }
   | { type: 'generate'; id: number; prompts: Int32Array[]; options: Record<string, unknown>; abort: Int32Array; withLogits: boolean }
   | { type: 'dispose' };
@@ -33,17 +34,21 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  /** CapacityError's hint. */
+  retryAfterMs?: number;
 }
 
 /** A failed ArrayBuffer allocation crosses the thread boundary as OutOfMemoryError. */
 export function serializeError(error: unknown): SerializedError {
   const e = errors.fromAllocationError(error);
+  if (e instanceof errors.CapacityError) return { name: e.name, message: e.message, code: e.code, retryAfterMs: e.retryAfterMs };
   if (e instanceof Error) return { name: e.name, message: e.message, code: (e as { code?: string }).code };
   return { name: 'Error', message: String(e) };
 }
 
 /** The same class on this side of the thread boundary (our named errors, TypeError, RangeError). */
 export function rebuildError(e: SerializedError): Error {
+  if (e.name === 'CapacityError') return new errors.CapacityError(e.message, e.retryAfterMs);
   const ctor = Object.hasOwn(errors, e.name) ? (errors as Record<string, unknown>)[e.name] : undefined;
   if (typeof ctor === 'function') return new (ctor as new (m: string) => Error)(e.message);
   const err = e.name === 'TypeError' ? new TypeError(e.message) : e.name === 'RangeError' ? new RangeError(e.message) : new Error(e.message);

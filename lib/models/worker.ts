@@ -1,15 +1,28 @@
-// The model's worker thread: loads the checkpoint, builds the architecture and runs forward and
-// generate requests one at a time with the synchronous kernels, so the main event loop stays free.
+// The model's worker thread: loads the checkpoint, builds the architecture, runs forward requests
+// with the synchronous kernels and hands generate requests to the continuous-batching scheduler,
+// which steps between messages, so the main event loop stays free.
+import { totalmem } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 
-import { AbortError } from '../errors.js';
-import { generateBatch } from '../generation/generate.js';
+import { AbortError, ValueRangeError } from '../errors.js';
+import { Scheduler, type SchedulerLimits } from '../serving/scheduler.js';
 import { type LocalModel, loadLocal, runForward } from './local.js';
 import type { Run } from './net.js';
 import { type Reply, type Request, serializeError } from './protocol.js';
 
 const port = parentPort!;
 let model: LocalModel | undefined;
+let scheduler: Scheduler | undefined;
+
+/** Defaults: 16 sequences, a quarter of the machine's memory (at most 4 GiB) for caches, 256 waiting calls, 128-token prefill chunks. */
+function limitsOf(l: Partial<SchedulerLimits> = {}): SchedulerLimits {
+  return {
+    maxBatch: l.maxBatch ?? 16,
+    maxCacheBytes: l.maxCacheBytes ?? Math.min(totalmem() / 4, 4 * 2 ** 30),
+    maxQueue: l.maxQueue ?? 256,
+    prefillChunk: l.prefillChunk ?? 128,
+  };
+}
 const post = (r: Reply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
 
 function runOf(m: LocalModel, abort: Int32Array): Run {
@@ -48,6 +61,7 @@ async function handle(msg: Request): Promise<void> {
           threads: msg.threads,
           onProgress: (loaded, total) => post({ type: 'progress', loaded, total }),
         });
+        if (model.net.begin && model.net.step) scheduler = new Scheduler(model.net, model.ops, model, limitsOf(msg.limits), msg.stats);
         post({
           type: 'loaded',
           info: {
@@ -78,21 +92,24 @@ async function handle(msg: Request): Promise<void> {
       return;
     }
     case 'generate': {
-      try {
-        const run = runOf(model!, msg.abort);
-        run.checkAbort();
-        generateBatch(model!.net, msg.prompts, msg.options, model!, run, (tokens, logits) =>
-          post({ type: 'tokens', id: msg.id, tokens, ...(msg.withLogits ? { logits: logits.slice() } : {}) }),
-        );
-        post({ type: 'done', id: msg.id });
-      } catch (e) {
-        post({ type: 'error', id: msg.id, error: serializeError(e) });
+      const id = msg.id;
+      if (!scheduler) {
+        post({ type: 'error', id, error: serializeError(new ValueRangeError('generate: this model has no language-model head to generate with')) });
+        return;
       }
+      scheduler.submit({
+        prompts: msg.prompts,
+        options: msg.options,
+        abort: msg.abort,
+        emit: (tokens, logits) => post({ type: 'tokens', id, tokens, ...(msg.withLogits ? { logits } : {}) }, msg.withLogits ? [logits.buffer as ArrayBuffer] : []),
+        finish: (e) => post(e === undefined ? { type: 'done', id } : { type: 'error', id, error: serializeError(e) }),
+      });
       return;
     }
     case 'dispose': {
       model?.checkpoint.close();
       model = undefined;
+      scheduler = undefined;
       post({ type: 'disposed' });
       return;
     }

@@ -4,10 +4,11 @@
 // state slot (self: appended each step; cross: computed once from the encoder output), causal or
 // not, and the score scale (default 1/sqrt(headDim); T5 uses 1).
 import { KvCache } from '../../generation/kv-cache.js';
+import { Tensor } from '../../tensor.js';
 import type { Weights } from '../weights.js';
-import type { Ctx } from './context.js';
+import type { Ctx, RowCtx } from './context.js';
 import { linear, linearGroup } from './linear.js';
-import { type F32, reshape, sliceLast } from './ops.js';
+import { type F32, reshape, rowOf, sliceLast } from './ops.js';
 import type { Ops } from './ops.js';
 
 export interface AttentionOpts {
@@ -66,50 +67,73 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
   const out = linear(ops, w, `${prefix}.${n.o}`, inner, hidden, lin);
   const heads4 = (t: F32, hs: number) => reshape(t, [t.dims[0], t.dims[1], hs, headDim]);
 
-  return (x: F32, ctx: Ctx, il: number): F32 => {
-    const [batch, seq] = x.dims;
-    const slot = ctx.state?.[il];
-    let q: F32;
+  const maxOf = (positions: Tensor<Int32Array>) => positions.data.reduce((m, p) => Math.max(m, p), 0);
+  /** RoPE on q and k at their positions, with the frequencies for a sequence reaching the last of them. */
+  const rotate = (q: F32, kv: { k: F32; v: F32 }, positions: Tensor<Int32Array>) => {
+    if (!o.rope) return { q, kv };
+    const invFreq = o.rope.invFreq(maxOf(positions) + 1);
+    return { q: ops.rope(q, positions, invFreq, o.rope.style), kv: { k: ops.rope(kv.k, positions, invFreq, o.rope.style), v: kv.v } };
+  };
+  /** Whether every row of a ragged step rotates with the same frequencies (all but dynamic NTK past the trained length). */
+  const sameFreqs = (positions: Tensor<Int32Array>) => {
+    if (!o.rope) return true;
+    const a = o.rope.invFreq(positions.data.reduce((m, p) => Math.min(m, p), Infinity) + 1);
+    const b = o.rope.invFreq(maxOf(positions) + 1);
+    return a.every((x, i) => x === b[i]);
+  };
+
+  /** Attention of rows sharing one state slot, mask, bias and encoder output (a whole batch, or one ragged row). */
+  function attend(q: F32, kv: { k: F32; v: F32 } | undefined, g: RowCtx, il: number, ctx: Ctx): F32 {
+    const [batch, seq] = q.dims;
+    const slot = g.state?.[il];
     let k: F32;
     let v: F32;
     let keyPaddingMask: Uint8Array | undefined;
     if (o.cross) {
-      const mem = ctx.memory;
-      if (!mem) throw new Error('internal: cross-attention without an encoder output');
-      q = heads4(projectQ(x), heads);
-      let kv = slot?.cross;
-      if (!kv) {
-        const p = projectKv(mem.hidden);
-        kv = { k: heads4(p.k, kvHeads), v: heads4(p.v, kvHeads) };
-        if (slot) slot.cross = kv;
+      let cross = slot?.cross;
+      if (!cross) {
+        if (!g.memory) throw new Error('internal: cross-attention without an encoder output');
+        const p = projectKv(g.memory.hidden);
+        cross = { k: heads4(p.k, kvHeads), v: heads4(p.v, kvHeads) };
+        if (slot) slot.cross = cross;
       }
-      k = kv.k;
-      v = kv.v;
-      keyPaddingMask = mem.mask;
+      ({ k, v } = cross);
+      keyPaddingMask = g.memory?.mask;
     } else {
-      const p = project(x);
-      q = heads4(p.q, heads);
-      k = heads4(p.k, kvHeads);
-      v = heads4(p.v, kvHeads);
-      if (o.rope) {
-        let maxPos = 0;
-        for (const pos of ctx.positions.data) maxPos = Math.max(maxPos, pos);
-        const invFreq = o.rope.invFreq(maxPos + 1);
-        q = ops.rope(q, ctx.positions, invFreq, o.rope.style);
-        k = ops.rope(k, ctx.positions, invFreq, o.rope.style);
-      }
+      ({ k, v } = kv!);
       if (slot) {
-        slot.self ??= new KvCache(batch, kvHeads, headDim, Math.max(16, seq * 2));
+        slot.self ??= new KvCache(batch, kvHeads, headDim, ctx.cacheCapacity ?? Math.max(16, seq * 2));
         ({ k, v } = slot.self.append(k, v));
       }
-      keyPaddingMask = ctx.selfMask;
+      keyPaddingMask = g.selfMask;
     }
-    const attn = ops.attention({
-      q, k, v, keyPaddingMask,
-      bias: o.useBias ? ctx.selfBias : undefined,
-      scale: o.scale,
-      causal: !o.cross && ctx.causal,
-    });
+    return ops.attention({ q, k, v, keyPaddingMask, bias: o.useBias ? g.selfBias : undefined, scale: o.scale, causal: !o.cross && ctx.causal });
+  }
+
+  return (x: F32, ctx: Ctx, il: number): F32 => {
+    const [batch, seq] = x.dims;
+    let q: F32;
+    let kv: { k: F32; v: F32 } | undefined;
+    if (o.cross) q = heads4(projectQ(x), heads);
+    else {
+      const p = project(x);
+      q = heads4(p.q, heads);
+      kv = { k: heads4(p.k, kvHeads), v: heads4(p.v, kvHeads) };
+    }
+    // RoPE over all rows at once, unless a ragged step's rows need different frequencies.
+    const together = !ctx.rows || sameFreqs(ctx.positions);
+    if (kv && together) ({ q, kv } = rotate(q, kv, ctx.positions));
+    let attn: F32;
+    if (!ctx.rows) attn = attend(q, kv, ctx, il, ctx);
+    else {
+      // Ragged: the projections above ran over every row at once; each row attends over its own cache.
+      attn = new Tensor(new Float32Array(batch * seq * inner), [batch, seq, heads, headDim]);
+      ctx.rows.forEach((g, r) => {
+        let row = { q: rowOf(q, r), kv: kv && { k: rowOf(kv.k, r), v: rowOf(kv.v, r) } };
+        if (row.kv && !together) row = rotate(row.q, row.kv, rowOf(ctx.positions, r));
+        attn.data.set(attend(row.q, row.kv, g, il, ctx).data, r * seq * inner);
+      });
+    }
     return out(reshape(attn, [batch, seq, inner]));
   };
 }

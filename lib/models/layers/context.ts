@@ -14,6 +14,14 @@ export interface Ctx {
   selfBias?: Float32Array;
   /** Per-layer carried state (KV cache, conv/SSM state); absent = stateless full pass. */
   state?: LayerState[];
+  /** Self K/V caches created in this pass are sized for this many tokens (the serving budget). */
+  cacheCapacity?: number;
+  /**
+   * Ragged step: row r of the batch is its own sequence, with its own state, mask, bias and
+   * encoder output (which then replace state, selfMask, selfBias and memory). Token-wise layers run
+   * over all rows at once; attention and the Mamba mixer read each row's own slot.
+   */
+  rows?: RowCtx[];
   /** Encoder output for cross-attention. */
   memory?: { hidden: F32; mask?: Uint8Array };
   /** Throws AbortError when the caller aborted; checked between layers. */
@@ -21,6 +29,9 @@ export interface Ctx {
   /** Debug hook on named intermediate activations (llama.cpp's cb(cur, name, il)). */
   trace?: (name: string, layer: number, t: F32) => void;
 }
+
+/** What one row of a ragged step carries: the per-sequence fields of Ctx. */
+export type RowCtx = Pick<Ctx, 'state' | 'selfMask' | 'selfBias' | 'memory'>;
 
 /** One residual block (or a shared group of them); il is the layer index, for its cache slot. */
 export type Block = (x: F32, ctx: Ctx, il: number) => F32;

@@ -3,11 +3,12 @@
 // delta whose bias and softplus the scan applies; selectiveScan with A = -exp(A_log), D and
 // SiLU(z) gating → out_proj. With a state slot the conv inputs and the SSM state carry over, so a
 // one-token step costs the same at any position.
+import type { LayerState } from '../../generation/kv-cache.js';
 import { Tensor } from '../../tensor.js';
 import { toF32, type Weights } from '../weights.js';
 import type { Ctx } from './context.js';
 import { linear } from './linear.js';
-import { type F32, type Ops, reshape, sliceLast } from './ops.js';
+import { type F32, type Ops, reshape, rowOf, sliceLast } from './ops.js';
 
 export interface MambaOpts {
   hidden: number;
@@ -33,21 +34,38 @@ export function mambaMixer(ops: Ops, w: Weights, prefix: string, o: MambaOpts) {
 
   return (x: F32, ctx: Ctx, il: number): F32 => {
     const [batch, seq] = x.dims;
-    const slot = ctx.state?.[il];
+    // A ragged step gathers every row's own conv and SSM state into one batch, and scatters back.
+    const slots = ctx.rows ? ctx.rows.map((g) => g.state![il]) : ctx.state ? [ctx.state[il]] : undefined;
     const xz = inProj(x);
     const xs = sliceLast(xz, 0, inner);
     const z = sliceLast(xz, inner, inner);
-    const conv = ops.causalConv1d({ x: xs, weight: convWeight, bias: convBias, state: slot?.conv, activation: 'silu' });
+    const conv = ops.causalConv1d({ x: xs, weight: convWeight, bias: convBias, state: gather(slots, 'conv'), activation: 'silu' });
     const u = conv.y;
     const params = xProj(u);
     const delta = dtProj(sliceLast(params, 0, dtRank));
     const B = reshape(sliceLast(params, dtRank, dState), [batch, seq, 1, dState]);
     const C = reshape(sliceLast(params, dtRank + dState, dState), [batch, seq, 1, dState]);
-    const scan = ops.selectiveScan({ u, delta, A, B, C, D, z, deltaBias: dtBias, deltaSoftplus: true, state: slot?.ssm });
-    if (slot) {
-      slot.conv = conv.state;
-      slot.ssm = scan.lastState;
-    }
+    const scan = ops.selectiveScan({ u, delta, A, B, C, D, z, deltaBias: dtBias, deltaSoftplus: true, state: gather(slots, 'ssm') });
+    scatter(slots, 'conv', conv.state);
+    scatter(slots, 'ssm', scan.lastState);
     return outProj(scan.y);
   };
+}
+
+type StateKey = 'conv' | 'ssm';
+
+/** The slots' states stacked on the batch axis; undefined when there is no state yet (a fresh pass). */
+function gather(slots: LayerState[] | undefined, key: StateKey): F32 | undefined {
+  if (!slots || slots.length === 1) return slots?.[0][key];
+  const parts = slots.map((s) => s[key]!);
+  const n = parts[0].data.length;
+  const out = new Float32Array(n * parts.length);
+  parts.forEach((p, r) => out.set(p.data, r * n));
+  return new Tensor(out, [parts.length, ...parts[0].dims.slice(1)]);
+}
+
+function scatter(slots: LayerState[] | undefined, key: StateKey, t: F32): void {
+  if (!slots) return;
+  if (slots.length === 1) slots[0][key] = t;
+  else slots.forEach((s, r) => (s[key] = new Tensor(rowOf(t, r).data.slice(), [1, ...t.dims.slice(1)])));
 }

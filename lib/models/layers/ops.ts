@@ -122,6 +122,12 @@ export function sliceLast(x: TensorLike<Float32Array>, from: number, width: numb
   return new Tensor(out, [...x.dims.slice(0, -1), width]);
 }
 
+/** Batch row r of x [batch, ...] → [1, ...], a view (no copy). */
+export function rowOf<T extends Float32Array | Int32Array>(x: TensorLike<T>, r: number): Tensor<T> {
+  const n = x.dims[0] === 0 ? 0 : x.data.length / x.dims[0];
+  return new Tensor(x.data.subarray(r * n, (r + 1) * n) as T, [1, ...x.dims.slice(1)]);
+}
+
 export function reshape(x: TensorLike<Float32Array>, dims: number[]): F32 {
   return new Tensor(x.data, dims);
 }
