@@ -52,16 +52,39 @@ export function toErrorAnswer(e: unknown): ErrorAnswer {
   }
   if (e instanceof AbortError) return { status: 499, body: body('the request was cancelled', 'invalid_request_error', e.code), headers: {}, internal: false };
   const f = e as { statusCode?: number; code?: string; validation?: unknown; message?: string };
-  if (f?.validation) return { status: 400, body: body(validationMessage(f.message ?? 'invalid request'), 'invalid_request_error', 'invalid_request'), headers: {}, internal: false };
+  if (Array.isArray(f?.validation)) {
+    const v = validationOf(f.validation as AjvError[]);
+    return { status: 400, body: body(v.message, 'invalid_request_error', 'invalid_request', v.param), headers: {}, internal: false };
+  }
   if (typeof f?.statusCode === 'number' && f.statusCode >= 400 && f.statusCode < 500) {
     return { status: f.statusCode, body: body(clientMessage(f), 'invalid_request_error', f.code ?? null), headers: {}, internal: false };
   }
   return { status: 500, body: body('internal server error', 'server_error', null), headers: {}, internal: true };
 }
 
-/** fastify/ajv says "body/max_tokens must be <= 100"; clients read "max_tokens must be <= 100". */
-function validationMessage(m: string): string {
-  return m.replace(/\bbody\//g, '').replace(/^body /, 'the request body ');
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * ajv's first failure as one sentence naming the field ("max_tokens must be integer or null"),
+ * with the alternatives of an anyOf gathered instead of listed one error each.
+ */
+function validationOf(errors: AjvError[]): { message: string; param: string | null } {
+  const first = errors[0];
+  const path = first?.instancePath.replace(/^\//, '').replaceAll('/', '.') ?? '';
+  const field = path || 'the request body';
+  const same = errors.filter((e) => e.instancePath === first?.instancePath && e.keyword !== 'anyOf');
+  const types = [...new Set(same.filter((e) => e.keyword === 'type').map((e) => String(e.params?.type)))];
+  let what: string;
+  if (same.length > 1 && types.length === same.length) what = `must be ${types.join(' or ')}`;
+  else if (first?.keyword === 'additionalProperties') what = `has an unknown field '${String(first.params?.additionalProperty)}'`;
+  else if (first?.keyword === 'required') return { message: `'${String(first.params?.missingProperty)}' is required`, param: String(first.params?.missingProperty) };
+  else what = (same.find((e) => e.keyword !== 'type') ?? first)?.message ?? 'is invalid';
+  return { message: `${field} ${what}`, param: path || null };
 }
 
 function clientMessage(f: { code?: string; message?: string; statusCode?: number }): string {

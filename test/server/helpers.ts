@@ -38,3 +38,42 @@ export function sseData(text: string): string[] {
     .filter((block) => block.startsWith('data: '))
     .map((block) => block.slice('data: '.length));
 }
+
+/**
+ * A served model whose generate waits for `gate` before its first token and then yields the real
+ * model's tokens `delayMs` apart, reporting when its consumer stops (return) and whether the
+ * request's signal fired: a stand-in for a long generation.
+ */
+export function slowModel(s: ServedModel, name: string, opts: { gate?: Promise<void>; delayMs?: number; fail?: () => Error } = {}) {
+  const seen = { started: 0, finished: 0, aborted: 0 };
+  const model = new Proxy(s.model, {
+    get(target, key, receiver) {
+      if (key !== 'generate') return Reflect.get(target, key, receiver);
+      return (ids: number[], o: { signal?: AbortSignal }) => ({
+        async *[Symbol.asyncIterator]() {
+          seen.started++;
+          try {
+            if (opts.fail) throw opts.fail();
+            await opts.gate;
+            for await (const t of target.generate(ids, o)) {
+              yield t;
+              await new Promise((r) => setTimeout(r, opts.delayMs ?? 0));
+            }
+          } finally {
+            seen.finished++;
+            if (o.signal?.aborted) seen.aborted++;
+          }
+        },
+      });
+    },
+  });
+  return { served: { ...s, name, model } as ServedModel, seen };
+}
+
+export async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
