@@ -14,6 +14,8 @@ export interface CompletionParams {
   repetitionPenalty?: number;
   seed?: number;
   stop: string[];
+  /** Generate past EOS (vLLM's ignore_eos). */
+  ignoreEos?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -43,8 +45,9 @@ export function runCompletion(s: ServedModel, prompt: number[], p: CompletionPar
     ...(p.repetitionPenalty !== undefined && { repetitionPenalty: p.repetitionPenalty }),
     ...(p.seed !== undefined && { seed: p.seed }),
     ...(stopIds.size > 0 && { stopTokenIds: [...stopIds] }),
+    ...(p.ignoreEos && { eosTokenId: null }),
   };
-  const eos = new Set(s.model.eosTokenIds);
+  const eos = new Set(p.ignoreEos ? [] : s.model.eosTokenIds);
   let count = 0;
   async function* pieces(): AsyncGenerator<Piece> {
     const decoder = new StreamDecoder(s.tok, s.model.kind === 'decoder' ? prompt : []);

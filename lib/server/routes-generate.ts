@@ -20,6 +20,7 @@ interface SamplingBody {
   top_p?: number | null;
   top_k?: number;
   repetition_penalty?: number;
+  ignore_eos?: boolean;
   seed?: number | null;
   n?: number | null;
   stream?: boolean | null;
@@ -80,6 +81,7 @@ function paramsOf(ctx: ServerContext, s: ServedModel, body: SamplingBody, prompt
     ...(body.repetition_penalty !== undefined && { repetitionPenalty: body.repetition_penalty }),
     ...(body.seed != null && { seed: body.seed >>> 0 }),
     stop,
+    ...(body.ignore_eos && { ignoreEos: true }),
   };
 }
 

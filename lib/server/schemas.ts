@@ -17,6 +17,8 @@ const sampling = {
   top_p: { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: 1 }, { type: 'null' }] },
   top_k: { type: 'integer', minimum: 0 },
   repetition_penalty: { type: 'number', exclusiveMinimum: 0 },
+  /** vLLM's extension: keep generating past EOS (benchmarks). */
+  ignore_eos: { type: 'boolean' },
   seed: { anyOf: [{ type: 'integer', minimum: -2147483648, maximum: 4294967295 }, { type: 'null' }] },
   n: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] },
   stream: { anyOf: [{ type: 'boolean' }, { type: 'null' }] },

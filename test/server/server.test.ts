@@ -71,7 +71,7 @@ async function stream(url: string, body: unknown): Promise<{ status: number; dat
 describe('endpoints', () => {
   it('GET /health and /v1/models', async () => {
     expect(await (await fetch(`${srv.url}/health`)).json()).toEqual({ status: 'ok', models: ['llama', 'mamba', 'bert', 'templated', 'slow', 'busy', 'full'] });
-    const m = await (await fetch(`${srv.url}/v1/models`)).json();
+    const m = (await (await fetch(`${srv.url}/v1/models`)).json()) as { object: string; data: { id: string }[] };
     expect(m.object).toBe('list');
     expect(m.data[0]).toMatchObject({ id: 'llama', object: 'model', owned_by: 'attnscan' });
   });
@@ -194,7 +194,7 @@ describe('errors and limits', () => {
     expect(r.json.error.message).toMatch(/larger/);
     const nf = await fetch(`${srv.url}/v2/nothing`);
     expect(nf.status).toBe(404);
-    expect((await nf.json()).error.code).toBe('not_found');
+    expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('CapacityError is a 429 with Retry-After when a retry time is known, else 503', async () => {
@@ -281,7 +281,7 @@ describe('auth', () => {
 
   it('401 without or with a wrong key (any length); 200 with it; /health stays open', async () => {
     const body = { prompt: 'x', max_tokens: 1 };
-    for (const h of [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer s3cret-key-longer' }, { authorization: 's3cret-key' }]) {
+    for (const h of [{} as Record<string, string>, { authorization: 'Bearer nope' }, { authorization: 'Bearer s3cret-key-longer' }, { authorization: 's3cret-key' }]) {
       const r = await post(`${authed.url}/v1/completions`, body, h);
       expect(r.status).toBe(401);
       expect(r.json.error.code).toBe('invalid_api_key');
