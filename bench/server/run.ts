@@ -99,7 +99,7 @@ interface ModelResult {
   levels: (LevelResult & { eventLoopDelayP99Ms: number })[];
 }
 
-const LAG = 'attnscan_process_nodejs_eventloop_lag_p99_seconds';
+const LAG = 'attnscan_nodejs_eventloop_lag_p99_seconds';
 const RSS = 'attnscan_process_resident_memory_bytes';
 const mib = (b: number) => Math.round(b / 2 ** 20);
 

@@ -1,6 +1,6 @@
 // attnscan bench: a quick speed check of one model. Decoders: time to first token (prefill) and
 // decode tokens/s, greedy from a fixed prompt with EOS ignored. Encoders: forward passes per second.
-import { type Command, intOption, load, MODEL_HELP, MODEL_OPTIONS, modelSpec, parse, writeJson } from './common.js';
+import { type Command, intOption, MODEL_HELP, MODEL_OPTIONS, parse, withModel, writeJson } from './common.js';
 
 const options = {
   ...MODEL_OPTIONS,
@@ -24,8 +24,7 @@ ${MODEL_HELP}`,
     const tokens = intOption('tokens', values.tokens, 1) ?? 32;
     const promptLen = intOption('prompt-tokens', values['prompt-tokens'], 1) ?? 16;
     const runs = intOption('runs', values.runs, 1) ?? 3;
-    const s = await load(modelSpec(values.model, 'text-generation', io), values, io);
-    try {
+    return withModel(values.model, 'text-generation', values, io, async (s) => {
       const vocab = s.model.vocabSize;
       const prompt = Array.from({ length: promptLen }, (_, i) => 3 + ((i * 7919) % Math.max(1, vocab - 3)));
       const result: Record<string, unknown> = { model: s.name, architecture: s.model.architecture, backend: s.model.backend, promptTokens: promptLen };
@@ -58,8 +57,6 @@ ${MODEL_HELP}`,
       }
       if (values.json) writeJson(io, result);
       return 0;
-    } finally {
-      await s.model.dispose();
-    }
+    });
   },
 };

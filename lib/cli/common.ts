@@ -94,6 +94,16 @@ export async function load(spec: ModelSpec, values: { backend?: string; threads?
   }
 }
 
+/** Loads the model a command names (or the task's default), runs fn on it, then frees it. */
+export async function withModel<T>(value: string | undefined, task: DefaultTask | undefined, values: { backend?: string; threads?: string }, io: Io, fn: (s: ServedModel) => Promise<T>): Promise<T> {
+  const s = await load(modelSpec(value, task, io), values, io);
+  try {
+    return await fn(s);
+  } finally {
+    await s.model.dispose();
+  }
+}
+
 /** Positional texts, or stdin (one text) when there are none or the only one is '-'. */
 export async function textsFrom(positionals: string[], io: Io, joinWords: boolean): Promise<string[]> {
   if (positionals.length > 0 && !(positionals.length === 1 && positionals[0] === '-')) return joinWords ? [positionals.join(' ')] : positionals;

@@ -3,7 +3,7 @@
 import { UnsupportedArchitectureError } from '../errors.js';
 import { featureExtraction, fillMask, textClassification } from '../pipelines/encoders.js';
 import { taskContext } from '../server/served.js';
-import { type Command, intOption, load, MODEL_HELP, MODEL_OPTIONS, modelSpec, parse, textsFrom, writeJson } from './common.js';
+import { type Command, intOption, MODEL_HELP, MODEL_OPTIONS, parse, textsFrom, withModel, writeJson } from './common.js';
 
 const withTopK = { ...MODEL_OPTIONS, 'top-k': { type: 'string', short: 'k' } } as const;
 
@@ -18,8 +18,7 @@ ${MODEL_HELP}`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, MODEL_OPTIONS);
     const texts = await textsFrom(positionals, io, false);
-    const s = await load(modelSpec(values.model, 'feature-extraction', io), values, io);
-    try {
+    return withModel(values.model, 'feature-extraction', values, io, async (s) => {
       const out = await featureExtraction(taskContext(s), s.pooling, texts);
       const width = out.dims[1];
       const rows = texts.map((_, i) => Array.from(out.data.subarray(i * width, (i + 1) * width) as Float32Array));
@@ -31,9 +30,7 @@ ${MODEL_HELP}`,
         });
       }
       return 0;
-    } finally {
-      await s.model.dispose();
-    }
+    });
   },
 };
 
@@ -49,16 +46,13 @@ ${MODEL_HELP}`,
     const { values, positionals } = parse(argv, withTopK);
     const texts = await textsFrom(positionals, io, false);
     const topK = intOption('top-k', values['top-k'], 1) ?? null;
-    const s = await load(modelSpec(values.model, undefined, io), values, io);
-    try {
+    return withModel(values.model, undefined, values, io, async (s) => {
       if (!s.canClassify) throw new UnsupportedArchitectureError(`${s.name} (${s.model.architecture}) has no sequence-classification head`);
       const results = await textClassification(taskContext(s), texts, { topK });
       if (values.json) writeJson(io, { model: s.name, results: texts.map((text, i) => ({ text, labels: results[i] })) });
       else results.forEach((labels, i) => io.out.write(`[${i}] ${labels.map((l) => `${l.label} ${l.score.toFixed(4)}`).join('  ')}\n`));
       return 0;
-    } finally {
-      await s.model.dispose();
-    }
+    });
   },
 };
 
@@ -74,8 +68,7 @@ ${MODEL_HELP}`,
     const { values, positionals } = parse(argv, withTopK);
     const texts = await textsFrom(positionals, io, false);
     const topK = intOption('top-k', values['top-k'], 1) ?? 5;
-    const s = await load(modelSpec(values.model, 'fill-mask', io), values, io);
-    try {
+    return withModel(values.model, 'fill-mask', values, io, async (s) => {
       const results = await fillMask(taskContext(s), texts, { topK });
       if (values.json) writeJson(io, { model: s.name, results: texts.map((text, i) => ({ text, candidates: results[i] })) });
       else {
@@ -85,8 +78,6 @@ ${MODEL_HELP}`,
         });
       }
       return 0;
-    } finally {
-      await s.model.dispose();
-    }
+    });
   },
 };

@@ -2,7 +2,7 @@
 // to stdout as it is generated, or one JSON object with --json.
 import { UnsupportedArchitectureError } from '../errors.js';
 import { runCompletion } from '../server/generation.js';
-import { type Command, intOption, load, MODEL_HELP, MODEL_OPTIONS, modelSpec, numOption, parse, textsFrom, UsageError, writeJson } from './common.js';
+import { type Command, intOption, MODEL_HELP, MODEL_OPTIONS, numOption, parse, textsFrom, UsageError, withModel, writeJson } from './common.js';
 
 const options = {
   ...MODEL_OPTIONS,
@@ -39,8 +39,7 @@ ${MODEL_HELP}`,
       stop: values.stop ?? [],
     };
     if (params.temperature < 0) throw new UsageError('--temperature must be >= 0');
-    const s = await load(modelSpec(values.model, 'text-generation', io), values, io);
-    try {
+    return withModel(values.model, 'text-generation', values, io, async (s) => {
       if (!s.canGenerate) throw new UnsupportedArchitectureError(`${s.name} (${s.model.architecture}) cannot generate text: it has no language-model head`);
       let ids = s.tok.encode(prompt);
       if (ids.length === 0) ids = [s.tok.special.bos ?? s.tok.special.eos ?? 0];
@@ -65,8 +64,6 @@ ${MODEL_HELP}`,
         writeJson(io, { model: s.name, prompt, text, finishReason: finish, promptTokens: ids.length, completionTokens: run.completionTokens, seconds });
       } else io.out.write('\n');
       return 0;
-    } finally {
-      await s.model.dispose();
-    }
+    });
   },
 };

@@ -118,7 +118,7 @@ export class ServerMetrics {
         }
       },
     });
-    collectDefaultMetrics({ register: this.registry, prefix: 'attnscan_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'attnscan_' });
   }
 
   tokenGenerated(model: string): void {

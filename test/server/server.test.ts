@@ -223,7 +223,7 @@ describe('errors and limits', () => {
     expect(slow.seen.aborted).toBe(3);
     await until(() => srv.server.context.inflight.size === 0);
     expect((await post(url(), { model: 'llama', prompt: 'x', max_tokens: 1 })).status).toBe(200);
-    expect((llama.model as unknown as { pending: Map<number, unknown> }).pending.size).toBe(0);
+    await until(() => (llama.model as unknown as { pending: Map<number, unknown> }).pending.size === 0);
   });
 
   it('a client that leaves mid-stream stops its generation', async () => {
@@ -235,7 +235,19 @@ describe('errors and limits', () => {
     ac.abort();
     await until(() => slow.seen.finished === before + 1);
     await until(() => srv.server.context.inflight.size === 0);
-    expect((llama.model as unknown as { pending: Map<number, unknown> }).pending.size).toBe(0);
+    // The worker acknowledges the abort at its next layer boundary; then the model holds nothing.
+    await until(() => (llama.model as unknown as { pending: Map<number, unknown> }).pending.size === 0);
+  });
+});
+
+describe('concurrency', () => {
+  it('concurrent requests (batched by the model when it batches) answer as the same requests one at a time', async () => {
+    // Three at once: the per-client stream limit of this server.
+    const bodies = [0, 1, 2].map((i) => ({ model: i === 1 ? 'mamba' : 'llama', prompt: `p${i} said`, max_tokens: 8, ...(i === 2 ? { temperature: 0.8, seed: i } : { temperature: 0 }) }));
+    const alone: string[] = [];
+    for (const b of bodies) alone.push((await post(`${srv.url}/v1/completions`, b)).json.choices[0].text);
+    const together = await Promise.all(bodies.map((b) => post(`${srv.url}/v1/completions`, b)));
+    expect(together.map((r) => r.json.choices[0].text)).toEqual(alone);
   });
 });
 
