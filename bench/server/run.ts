@@ -96,6 +96,8 @@ interface ModelResult {
   model: string;
   rssBeforeMiB: number;
   rssAfterMiB: number;
+  /** The same server idle for 3 s: what the machine alone does to the loop. */
+  idleEventLoopDelayP99Ms: number;
   levels: (LevelResult & { eventLoopDelayP99Ms: number })[];
 }
 
@@ -110,6 +112,10 @@ async function benchModel(kind: 'llama' | 'mamba'): Promise<ModelResult> {
     const body = { model: name, prompt: 'The quick brown fox jumps over the lazy dog again and', max_tokens: tokens, temperature: 0, ignore_eos: true };
     await runLevel(server.url, 1, 1, { ...body, max_tokens: 2 });
     const rssBefore = await server.metric(RSS);
+    await server.metric(LAG);
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleLag = (await server.metric(LAG)) * 1000;
+    console.log(`${name} idle: loop delay p99 ${idleLag.toFixed(1)} ms`);
     const results: ModelResult['levels'] = [];
     for (const c of levels) {
       await server.metric(LAG);
@@ -120,7 +126,7 @@ async function benchModel(kind: 'llama' | 'mamba'): Promise<ModelResult> {
         `${name} c=${c}: ${r.aggregateTokensPerS.toFixed(1)} tok/s aggregate, TTFT p50 ${r.ttftMs.p50.toFixed(0)} / p99 ${r.ttftMs.p99.toFixed(0)} ms, latency p50 ${r.latencyMs.p50.toFixed(0)} / p99 ${r.latencyMs.p99.toFixed(0)} ms, loop delay p99 ${(lag * 1000).toFixed(1)} ms${r.failed ? `, ${r.failed} failed` : ''}`,
       );
     }
-    return { model: name, rssBeforeMiB: mib(rssBefore), rssAfterMiB: mib(await server.metric(RSS)), levels: results };
+    return { model: name, rssBeforeMiB: mib(rssBefore), rssAfterMiB: mib(await server.metric(RSS)), idleEventLoopDelayP99Ms: idleLag, levels: results };
   } finally {
     await server.stop();
   }
@@ -140,7 +146,9 @@ function markdown(meta: Record<string, unknown>, models: ModelResult[]): string 
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    ...models.map((m) => `- ${m.model}: server RSS ${m.rssBeforeMiB} MiB after warm-up, ${m.rssAfterMiB} MiB after the run.`),
+    ...models.map((m) => `- ${m.model}: server RSS ${m.rssBeforeMiB} MiB after warm-up, ${m.rssAfterMiB} MiB after the run; loop delay p99 of the idle server ${m.idleEventLoopDelayP99Ms.toFixed(1)} ms.`),
+    '',
+    "Loop delay: prom-client's monitorEventLoopDelay at 10 ms resolution, reset at each scrape; a value includes the 10 ms sampling interval.",
     '',
   ].join('\n');
 }
