@@ -18,7 +18,7 @@ function statsOf(s: ServedModel): Stats | undefined {
   }
 }
 
-const QUEUE_KEYS = ['queueDepth', 'queued', 'waiting', 'pending'];
+const QUEUE_KEYS = ['queuedRequests', 'queueDepth', 'queued'];
 
 /** Tokens in the last `windowS` seconds, per model, for a rate that reflects now rather than since start. */
 class RecentRate {

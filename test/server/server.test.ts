@@ -42,8 +42,10 @@ beforeAll(async () => {
   slow = slowModel(llama, 'slow', { gate, delayMs: 5 });
   const busy = slowModel(llama, 'busy', { fail: () => new CapacityError('the queue is full', 1500) });
   const full = slowModel(llama, 'full', { fail: () => new CapacityError('no cache budget left') });
+  // A model reporting scheduler counters, as Model.stats() does once the scheduler is in.
+  const stats = { ...mamba, name: 'stats', model: Object.assign(Object.create(mamba.model) as object, { stats: () => ({ queuedRequests: 3, activeSequences: 2, decodeStepMs: 1.5 }) }) } as ServedModel;
   srv = await listen({
-    models: [llama, mamba, bert, templated, slow.served, busy.served, full.served],
+    models: [llama, mamba, bert, templated, slow.served, busy.served, full.served, stats],
     limits: { maxTokens: 40, maxPromptTokens: 100, maxStreamsPerClient: 3, bodyLimit: 64 * 1024 },
   });
 });
@@ -70,7 +72,7 @@ async function stream(url: string, body: unknown): Promise<{ status: number; dat
 
 describe('endpoints', () => {
   it('GET /health and /v1/models', async () => {
-    expect(await (await fetch(`${srv.url}/health`)).json()).toEqual({ status: 'ok', models: ['llama', 'mamba', 'bert', 'templated', 'slow', 'busy', 'full'] });
+    expect(await (await fetch(`${srv.url}/health`)).json()).toEqual({ status: 'ok', models: ['llama', 'mamba', 'bert', 'templated', 'slow', 'busy', 'full', 'stats'] });
     const m = (await (await fetch(`${srv.url}/v1/models`)).json()) as { object: string; data: { id: string }[] };
     expect(m.object).toBe('list');
     expect(m.data[0]).toMatchObject({ id: 'llama', object: 'model', owned_by: 'attnscan' });
@@ -281,6 +283,10 @@ describe('robustness', () => {
     expect(text).toMatch(/attnscan_request_duration_seconds_bucket/);
     expect(text).toMatch(/attnscan_queue_depth\{model="llama"\} 0/);
     expect(text).toMatch(/attnscan_tokens_per_second\{model="llama"\} /);
+    // From model.stats() when the model has it.
+    expect(text).toMatch(/attnscan_queue_depth\{model="stats"\} 3/);
+    expect(text).toMatch(/attnscan_scheduler\{model="stats",stat="activeSequences"\} 2/);
+    expect(text).toMatch(/attnscan_nodejs_eventloop_lag_p99_seconds /);
   });
 });
 
