@@ -43,7 +43,7 @@ beforeAll(async () => {
   const busy = slowModel(llama, 'busy', { fail: () => new CapacityError('the queue is full', 1500) });
   const full = slowModel(llama, 'full', { fail: () => new CapacityError('no cache budget left') });
   // A model reporting scheduler counters, as Model.stats() does once the scheduler is in.
-  const stats = { ...mamba, name: 'stats', model: Object.assign(Object.create(mamba.model) as object, { stats: () => ({ queuedRequests: 3, activeSequences: 2, decodeStepMs: 1.5 }) }) } as ServedModel;
+  const stats = { ...mamba, name: 'stats', model: Object.assign(Object.create(mamba.model) as object, { stats: () => ({ queuedRequests: 3, activeSequences: 2, decodeStepMs: 1.5 }) }) } as unknown as ServedModel;
   srv = await listen({
     models: [llama, mamba, bert, templated, slow.served, busy.served, full.served, stats],
     limits: { maxTokens: 40, maxPromptTokens: 100, maxStreamsPerClient: 3, bodyLimit: 64 * 1024 },
