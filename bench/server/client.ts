@@ -19,6 +19,15 @@ export interface LevelResult {
   latencyMs: { p50: number; p99: number };
 }
 
+export interface EmbedLevelResult {
+  concurrency: number;
+  requests: number;
+  failed: number;
+  wallS: number;
+  requestsPerS: number;
+  latencyMs: { p50: number; p99: number };
+}
+
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -83,4 +92,25 @@ export async function runLevel(url: string, concurrency: number, requestsPerStre
     ttftMs: q(samples.map((s) => s.ttftMs)),
     latencyMs: q(samples.map((s) => s.latencyMs)),
   };
+}
+
+/** N concurrent clients posting /v1/embeddings back to back: requests/s and latency. */
+export async function runEmbedLevel(url: string, concurrency: number, requestsPerStream: number, body: Record<string, unknown>): Promise<EmbedLevelResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = 0; i < requestsPerStream; i++) {
+        const s = performance.now();
+        const r = await fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(() => undefined);
+        if (r?.status === 200) {
+          await r.arrayBuffer();
+          latencies.push(performance.now() - s);
+        } else failed++;
+      }
+    }),
+  );
+  const wallS = (performance.now() - t0) / 1000;
+  return { concurrency, requests: latencies.length, failed, wallS, requestsPerS: latencies.length / wallS, latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) } };
 }

@@ -1,11 +1,12 @@
-// npm run bench:server [-- --quick] [--tiny] [--only llama,mamba] [--concurrency 1,4,16]
+// npm run bench:server [-- --quick] [--tiny] [--only llama,mamba,bert] [--concurrency 1,4,16]
 //   [--tokens N] [--requests N] [--cache DIR] [--out FILE]
 // The HTTP server under load on loopback: `attnscan serve` in a child process over the synthetic
 // LLaMA- and Mamba-shaped checkpoints of the model benchmarks (bench/models/checkpoints.ts, with a
 // byte-level tokenizer for their vocabulary), driven by our fetch client at each concurrency:
 // aggregate generated tokens/s, time to first token and request latency p50/p99, and the server's
 // event-loop delay p99 and RSS (scraped from its /metrics). JSON to bench/results/server.json and
-// the same as markdown (server.md next to it).
+// the same as markdown (server.md next to it). The BERT-base-shaped checkpoint serves
+// /v1/embeddings: requests/s and latency at the same concurrencies.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 import { machineBase } from '../lib/util.js';
 import { ensureCheckpoint, specs } from '../models/checkpoints.js';
-import { type LevelResult, runLevel } from './client.js';
+import { type EmbedLevelResult, type LevelResult, runEmbedLevel, runLevel } from './client.js';
 import { writeVocabTokenizer } from './tokenizer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,12 +38,12 @@ const quick = values.quick ?? false;
 const levels = (values.concurrency ?? '1,4,16').split(',').map(Number);
 const tokens = Number(values.tokens ?? (quick ? 16 : 64));
 const requestsPerStream = Number(values.requests ?? (quick ? 1 : 4));
-const only = values.only?.split(',') ?? ['llama', 'mamba'];
+const only = values.only?.split(',') ?? ['llama', 'mamba', 'bert'];
 const cache = values.cache ?? join(root, 'build-bench', 'models');
 const out = values.out ?? join(root, 'bench', 'results', values.tiny ? 'server-tiny.json' : 'server.json');
 
 /** The cached checkpoint with a tokenizer beside it (weights and config linked, not copied). */
-function servable(kind: 'llama' | 'mamba'): { name: string; dir: string } {
+function servable(kind: 'llama' | 'mamba' | 'bert'): { name: string; dir: string } {
   const spec = specs(values.tiny ?? false).find((s) => s.kind === kind && s.dtype === 'F32')!;
   const { dir: weights } = ensureCheckpoint(cache, spec);
   const dir = join(root, 'build-bench', 'server', spec.name);
@@ -132,14 +133,56 @@ async function benchModel(kind: 'llama' | 'mamba'): Promise<ModelResult> {
   }
 }
 
-function markdown(meta: Record<string, unknown>, models: ModelResult[]): string {
+interface EmbedResult {
+  model: string;
+  levels: EmbedLevelResult[];
+}
+
+async function benchEmbeddings(): Promise<EmbedResult> {
+  const { name, dir } = servable('bert');
+  const server = await startServer(name, dir);
+  try {
+    const body = { model: name, input: 'The quick brown fox jumps over the lazy dog.' };
+    await runEmbedLevel(server.url, 1, 2, body);
+    const results: EmbedLevelResult[] = [];
+    for (const c of levels) {
+      const r = await runEmbedLevel(server.url, c, quick ? 4 : 16, body);
+      results.push(r);
+      console.log(`${name} embeddings c=${c}: ${r.requestsPerS.toFixed(1)} requests/s, latency p50 ${r.latencyMs.p50.toFixed(0)} / p99 ${r.latencyMs.p99.toFixed(0)} ms${r.failed ? `, ${r.failed} failed` : ''}`);
+    }
+    return { model: name, levels: results };
+  } finally {
+    await server.stop();
+  }
+}
+
+function embedMarkdown(e: EmbedResult | undefined): string[] {
+  if (!e) return [];
+  return [
+    `Embeddings (${e.model}, one 11-token text per request, ${quick ? 4 : 16} requests per client):`,
+    '',
+    '| model | clients | requests | requests/s | latency p50 / p99 (ms) |',
+    '|---|---|---|---|---|',
+    ...e.levels.map((l) => `| ${e.model} | ${l.concurrency} | ${l.requests}${l.failed ? ` (${l.failed} failed)` : ''} | ${l.requestsPerS.toFixed(1)} | ${l.latencyMs.p50.toFixed(0)} / ${l.latencyMs.p99.toFixed(0)} |`),
+    '',
+  ];
+}
+
+function markdown(meta: Record<string, unknown>, models: ModelResult[], embed: EmbedResult | undefined): string {
+  return [
+    `Run ${String(meta.date)}, ${String(meta.mode)}; ${String(meta.cpu)}, ${String(meta.logicalCpus)} vCPUs, load average ${(meta.loadavgStart as number[]).map((x) => x.toFixed(1)).join(' ')} at start.`,
+    ...(models.length === 0 ? [''] : generationMarkdown(models)),
+    ...embedMarkdown(embed),
+  ].join('\n');
+}
+
+function generationMarkdown(models: ModelResult[]): string[] {
   const rows = models.flatMap((m) =>
     m.levels.map((l) =>
       `| ${m.model} | ${l.concurrency} | ${l.requests}${l.failed ? ` (${l.failed} failed)` : ''} | ${l.generatedTokens} | ${l.aggregateTokensPerS.toFixed(1)} | ${l.ttftMs.p50.toFixed(0)} / ${l.ttftMs.p99.toFixed(0)} | ${l.latencyMs.p50.toFixed(0)} / ${l.latencyMs.p99.toFixed(0)} | ${l.eventLoopDelayP99Ms.toFixed(1)} |`,
     ),
   );
   return [
-    `Run ${String(meta.date)}, ${String(meta.mode)}; ${String(meta.cpu)}, ${String(meta.logicalCpus)} vCPUs, load average ${(meta.loadavgStart as number[]).map((x) => x.toFixed(1)).join(' ')} at start.`,
     `Each request: ${tokens} new tokens (ignore_eos, greedy) after a 12-token prompt; ${requestsPerStream} request(s) per stream.`,
     '',
     '| model | streams | requests | tokens | aggregate tok/s | TTFT p50 / p99 (ms) | latency p50 / p99 (ms) | server loop delay p99 (ms) |',
@@ -150,14 +193,15 @@ function markdown(meta: Record<string, unknown>, models: ModelResult[]): string 
     '',
     "Loop delay: prom-client's monitorEventLoopDelay at 10 ms resolution, reset at each scrape; a value includes the 10 ms sampling interval.",
     '',
-  ].join('\n');
+  ];
 }
 
 const meta = { ...machineBase(), date: new Date().toISOString(), mode: quick ? 'quick' : 'full', tiny: values.tiny ?? false, tokens, requestsPerStream, levels };
 const models: ModelResult[] = [];
-for (const kind of only as ('llama' | 'mamba')[]) models.push(await benchModel(kind));
-const result = { meta: { ...meta, loadavgEnd: loadavg() }, models };
+for (const kind of only.filter((k): k is 'llama' | 'mamba' => k === 'llama' || k === 'mamba')) models.push(await benchModel(kind));
+const embeddings = only.includes('bert') ? await benchEmbeddings() : undefined;
+const result = { meta: { ...meta, loadavgEnd: loadavg() }, models, embeddings };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync(out.replace(/\.json$/, '.md'), markdown(meta, models));
+writeFileSync(out.replace(/\.json$/, '.md'), markdown(meta, models, embeddings));
 console.log(`wrote ${out}`);
