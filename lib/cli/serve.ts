@@ -72,6 +72,9 @@ Options:
     }
     const server = await createServer({ models, apiKey, limits, logger: values.log ?? false, drainTimeoutMs: drainSeconds * 1000 });
     const address = await server.app.listen({ port, host });
+    if (!apiKey && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+      io.err.write(`attnscan: warning: listening on ${host} without --api-key: anyone who can reach this address can use the models\n`);
+    }
     if (values.json) io.out.write(`${JSON.stringify({ url: address, models: models.map((m) => ({ name: m.name, architecture: m.model.architecture })) })}\n`);
     else {
       io.err.write(`attnscan: serving ${models.map((m) => `${m.name} (${m.model.architecture})`).join(', ')} on ${address}${apiKey ? ' (API key required)' : ''}\n`);
