@@ -24,7 +24,7 @@ ${MODEL_HELP}`,
     const tokens = intOption('tokens', values.tokens, 1) ?? 32;
     const promptLen = intOption('prompt-tokens', values['prompt-tokens'], 1) ?? 16;
     const runs = intOption('runs', values.runs, 1) ?? 3;
-    return withModel(values.model, 'text-generation', values, io, async (s) => {
+    return withModel({ value: values.model, task: 'text-generation' }, values, io, async (s) => {
       const vocab = s.model.vocabSize;
       const prompt = Array.from({ length: promptLen }, (_, i) => 3 + ((i * 7919) % Math.max(1, vocab - 3)));
       const result: Record<string, unknown> = { model: s.name, architecture: s.model.architecture, backend: s.model.backend, promptTokens: promptLen };

@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import type { BackendName } from '../backend/select.js';
 import type { DefaultTask } from '../models/defaults.js';
-import { defaultSpec, loadServed, type ModelSpec, parseModelSpec, type ServedModel } from '../server/served.js';
+import { defaultSpec, loadServed, type ModelSpec, type Need, parseModelSpec, type ServedModel } from '../server/served.js';
 import { progressBar } from './progress.js';
 
 /** A mistake in the command line: exit code 2 and the command's usage. */
@@ -85,18 +85,23 @@ export function modelSpec(value: string | undefined, task: DefaultTask | undefin
   return spec;
 }
 
-export async function load(spec: ModelSpec, values: { backend?: string; threads?: string }, io: Io): Promise<ServedModel> {
+export async function load(spec: ModelSpec, values: { backend?: string; threads?: string }, io: Io, need?: Need): Promise<ServedModel> {
   const bar = io.out.isTTY && io.err.isTTY ? progressBar(io.err, `loading ${spec.name}`) : undefined;
   try {
-    return await loadServed(spec, { backend: backendOption(values.backend), threads: intOption('threads', values.threads, 1), onProgress: bar?.update });
+    return await loadServed(spec, { backend: backendOption(values.backend), threads: intOption('threads', values.threads, 1), onProgress: bar?.update }, need);
   } finally {
     bar?.done();
   }
 }
 
 /** Loads the model a command names (or the task's default), runs fn on it, then frees it. */
-export async function withModel<T>(value: string | undefined, task: DefaultTask | undefined, values: { backend?: string; threads?: string }, io: Io, fn: (s: ServedModel) => Promise<T>): Promise<T> {
-  const s = await load(modelSpec(value, task, io), values, io);
+export async function withModel<T>(
+  model: { value: string | undefined; task?: DefaultTask; need?: Need },
+  values: { backend?: string; threads?: string },
+  io: Io,
+  fn: (s: ServedModel) => Promise<T>,
+): Promise<T> {
+  const s = await load(modelSpec(model.value, model.task, io), values, io, model.need);
   try {
     return await fn(s);
   } finally {

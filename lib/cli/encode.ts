@@ -1,6 +1,5 @@
 // attnscan embed | classify | fill-mask: encoder tasks over texts given as arguments (one text
 // each) or on stdin, through the pipelines' task functions.
-import { UnsupportedArchitectureError } from '../errors.js';
 import { featureExtraction, fillMask, textClassification } from '../pipelines/encoders.js';
 import { taskContext } from '../server/served.js';
 import { type Command, intOption, MODEL_HELP, MODEL_OPTIONS, parse, textsFrom, withModel, writeJson } from './common.js';
@@ -18,7 +17,7 @@ ${MODEL_HELP}`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, MODEL_OPTIONS);
     const texts = await textsFrom(positionals, io, false);
-    return withModel(values.model, 'feature-extraction', values, io, async (s) => {
+    return withModel({ value: values.model, task: 'feature-extraction' }, values, io, async (s) => {
       const out = await featureExtraction(taskContext(s), s.pooling, texts);
       const width = out.dims[1];
       const rows = texts.map((_, i) => Array.from(out.data.subarray(i * width, (i + 1) * width) as Float32Array));
@@ -46,8 +45,7 @@ ${MODEL_HELP}`,
     const { values, positionals } = parse(argv, withTopK);
     const texts = await textsFrom(positionals, io, false);
     const topK = intOption('top-k', values['top-k'], 1) ?? null;
-    return withModel(values.model, undefined, values, io, async (s) => {
-      if (!s.canClassify) throw new UnsupportedArchitectureError(`${s.name} (${s.model.architecture}) has no sequence-classification head`);
+    return withModel({ value: values.model, need: 'classify' }, values, io, async (s) => {
       const results = await textClassification(taskContext(s), texts, { topK });
       if (values.json) writeJson(io, { model: s.name, results: texts.map((text, i) => ({ text, labels: results[i] })) });
       else results.forEach((labels, i) => io.out.write(`[${i}] ${labels.map((l) => `${l.label} ${l.score.toFixed(4)}`).join('  ')}\n`));
@@ -68,7 +66,7 @@ ${MODEL_HELP}`,
     const { values, positionals } = parse(argv, withTopK);
     const texts = await textsFrom(positionals, io, false);
     const topK = intOption('top-k', values['top-k'], 1) ?? 5;
-    return withModel(values.model, 'fill-mask', values, io, async (s) => {
+    return withModel({ value: values.model, task: 'fill-mask', need: 'fill-mask' }, values, io, async (s) => {
       const results = await fillMask(taskContext(s), texts, { topK });
       if (values.json) writeJson(io, { model: s.name, results: texts.map((text, i) => ({ text, candidates: results[i] })) });
       else {

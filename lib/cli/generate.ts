@@ -1,6 +1,5 @@
 // attnscan generate: a prompt continued by a decoder (or answered by an encoder-decoder), streamed
 // to stdout as it is generated, or one JSON object with --json.
-import { UnsupportedArchitectureError } from '../errors.js';
 import { runCompletion } from '../server/generation.js';
 import { type Command, intOption, MODEL_HELP, MODEL_OPTIONS, numOption, parse, textsFrom, UsageError, withModel, writeJson } from './common.js';
 
@@ -39,8 +38,7 @@ ${MODEL_HELP}`,
       stop: values.stop ?? [],
     };
     if (params.temperature < 0) throw new UsageError('--temperature must be >= 0');
-    return withModel(values.model, 'text-generation', values, io, async (s) => {
-      if (!s.canGenerate) throw new UnsupportedArchitectureError(`${s.name} (${s.model.architecture}) cannot generate text: it has no language-model head`);
+    return withModel({ value: values.model, task: 'text-generation', need: 'generate' }, values, io, async (s) => {
       let ids = s.tok.encode(prompt);
       if (ids.length === 0) ids = [s.tok.special.bos ?? s.tok.special.eos ?? 0];
       const ac = new AbortController();

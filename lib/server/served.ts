@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 
-import { CheckpointError, ValueRangeError } from '../errors.js';
+import { CheckpointError, UnsupportedArchitectureError, ValueRangeError } from '../errors.js';
 import type { TextTokenizer } from '../io/tokenizer.js';
 import { defaultModelFor, type DefaultTask } from '../models/defaults.js';
 import { loadModel, type LoadModelOptions, type Model } from '../models/model.js';
@@ -78,16 +78,25 @@ function contextLengthOf(raw: Record<string, unknown>): number | undefined {
   return undefined;
 }
 
-export async function loadServed(spec: ModelSpec, opts: LoadModelOptions = {}): Promise<ServedModel> {
+/** What a caller will ask of the model; checked against config.json before anything loads. */
+export type Need = 'generate' | 'classify' | 'fill-mask';
+
+const HEADS: Record<Need, { ok: RegExp; what: string }> = {
+  generate: { ok: /(ForCausalLM|LMHeadModel|ForConditionalGeneration)$/, what: 'cannot generate text: it has no language-model head' },
+  classify: { ok: /ForSequenceClassification$/, what: 'has no sequence-classification head' },
+  'fill-mask': { ok: /ForMaskedLM$/, what: 'has no masked-language-model head (*ForMaskedLM)' },
+};
+
+export async function loadServed(spec: ModelSpec, opts: LoadModelOptions = {}, need?: Need): Promise<ServedModel> {
   const raw = await readJson(join(spec.dir, 'config.json'));
   if (!raw) throw new CheckpointError(`${spec.name}: ${join(spec.dir, 'config.json')} is missing or not a JSON object`);
+  const arch = Array.isArray(raw.architectures) ? String(raw.architectures[0]) : '';
+  if (need && !HEADS[need].ok.test(arch)) throw new UnsupportedArchitectureError(`${spec.name} (${arch || 'no architectures in config.json'}) ${HEADS[need].what}`);
   const model = await loadModel(spec.dir, opts);
   if (!model.tokenizer) {
     await model.dispose();
     throw new CheckpointError(`${spec.name}: ${join(spec.dir, 'tokenizer.json')} is missing (serving needs the checkpoint's tokenizer)`);
   }
-  const arch = Array.isArray(raw.architectures) ? String(raw.architectures[0]) : '';
-  const canGenerate = model.kind !== 'encoder' && /(ForCausalLM|LMHeadModel|ForConditionalGeneration)$/.test(arch);
   return {
     name: spec.name,
     model,
@@ -97,8 +106,8 @@ export async function loadServed(spec: ModelSpec, opts: LoadModelOptions = {}): 
     pooling: (await sentenceTransformersSpec(spec.dir)) ?? { pooling: ['mean'], normalize: false },
     contextLength: model.kind === 'decoder' && model.architecture.toLowerCase().includes('mamba') ? undefined : contextLengthOf(raw),
     created: Math.floor(Date.now() / 1000),
-    canGenerate,
-    canClassify: /ForSequenceClassification$/.test(arch),
+    canGenerate: HEADS.generate.ok.test(arch),
+    canClassify: HEADS.classify.ok.test(arch),
   };
 }
 

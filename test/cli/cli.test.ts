@@ -96,7 +96,11 @@ describe('commands in-process', () => {
     expect(missing.code).toBe(3);
     expect(missing.err).toMatch(/config\.json/);
     expect(missing.err).not.toMatch(/\n\s+at /);
-    expect((await cli(['classify', '-m', llama, 'x'])).code).toBe(3);
+    const noHead = await cli(['classify', '-m', llama, 'x']);
+    expect(noHead.code).toBe(3);
+    expect(noHead.err).toContain('has no sequence-classification head');
+    expect((await cli(['fill-mask', '-m', bertCls, 'a [MASK]'])).code).toBe(3);
+    expect((await cli(['generate', '-m', bert, 'x'])).code).toBe(3);
     expect((await cli(['classify', 'x'])).code).toBe(2);
   });
 });
