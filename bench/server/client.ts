@@ -64,24 +64,30 @@ async function streamOnce(url: string, body: Record<string, unknown>): Promise<R
   return { ttftMs: ttft, latencyMs: performance.now() - t0, tokens };
 }
 
-export async function runLevel(url: string, concurrency: number, requestsPerStream: number, body: Record<string, unknown>): Promise<LevelResult> {
-  const samples: RequestSample[] = [];
+/** `concurrency` clients, each running `perClient` requests back to back; the samples of those that succeeded. */
+async function clients<T>(concurrency: number, perClient: number, one: () => Promise<T>): Promise<{ samples: T[]; failed: number; wallS: number }> {
+  const samples: T[] = [];
   let failed = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let i = 0; i < requestsPerStream; i++) {
+      for (let i = 0; i < perClient; i++) {
         try {
-          samples.push(await streamOnce(url, body));
+          samples.push(await one());
         } catch {
           failed++;
         }
       }
     }),
   );
-  const wallS = (performance.now() - t0) / 1000;
+  return { samples, failed, wallS: (performance.now() - t0) / 1000 };
+}
+
+const quantiles = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99) });
+
+export async function runLevel(url: string, concurrency: number, requestsPerStream: number, body: Record<string, unknown>): Promise<LevelResult> {
+  const { samples, failed, wallS } = await clients(concurrency, requestsPerStream, () => streamOnce(url, body));
   const generatedTokens = samples.reduce((a, s) => a + s.tokens, 0);
-  const q = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99) });
   return {
     concurrency,
     requests: samples.length,
@@ -89,28 +95,21 @@ export async function runLevel(url: string, concurrency: number, requestsPerStre
     wallS,
     generatedTokens,
     aggregateTokensPerS: generatedTokens / wallS,
-    ttftMs: q(samples.map((s) => s.ttftMs)),
-    latencyMs: q(samples.map((s) => s.latencyMs)),
+    ttftMs: quantiles(samples.map((s) => s.ttftMs)),
+    latencyMs: quantiles(samples.map((s) => s.latencyMs)),
   };
 }
 
-/** N concurrent clients posting /v1/embeddings back to back: requests/s and latency. */
-export async function runEmbedLevel(url: string, concurrency: number, requestsPerStream: number, body: Record<string, unknown>): Promise<EmbedLevelResult> {
-  const latencies: number[] = [];
-  let failed = 0;
+async function embedOnce(url: string, body: Record<string, unknown>): Promise<number> {
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = 0; i < requestsPerStream; i++) {
-        const s = performance.now();
-        const r = await fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(() => undefined);
-        if (r?.status === 200) {
-          await r.arrayBuffer();
-          latencies.push(performance.now() - s);
-        } else failed++;
-      }
-    }),
-  );
-  const wallS = (performance.now() - t0) / 1000;
-  return { concurrency, requests: latencies.length, failed, wallS, requestsPerS: latencies.length / wallS, latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) } };
+  const r = await fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+  return performance.now() - t0;
+}
+
+/** N concurrent clients posting /v1/embeddings back to back: requests/s and latency. */
+export async function runEmbedLevel(url: string, concurrency: number, requestsPerClient: number, body: Record<string, unknown>): Promise<EmbedLevelResult> {
+  const { samples, failed, wallS } = await clients(concurrency, requestsPerClient, () => embedOnce(url, body));
+  return { concurrency, requests: samples.length, failed, wallS, requestsPerS: samples.length / wallS, latencyMs: quantiles(samples) };
 }
