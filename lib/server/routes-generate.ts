@@ -129,7 +129,10 @@ async function generate(ctx: ServerContext, req: FastifyRequest, reply: FastifyR
     stopWaiting();
     m.tokenGenerated(s.name);
   });
-  const meta = { id: shape.idPrefix + randomUUID().replaceAll('-', ''), created: Math.floor(Date.now() / 1000), model: s.name };
+  const id = shape.idPrefix + randomUUID().replaceAll('-', '');
+  const created = Math.floor(Date.now() / 1000);
+  // OpenAI's field order: id, object, created, model, then the rest.
+  const head = (object: string) => ({ id, object, created, model: s.name });
   const usage = () => ({ prompt_tokens: prompt.length, completion_tokens: run.completionTokens, total_tokens: prompt.length + run.completionTokens });
   try {
     // The first piece comes before any header, so a refusal (capacity, bad ids) is still a status code.
@@ -141,14 +144,14 @@ async function generate(ctx: ServerContext, req: FastifyRequest, reply: FastifyR
         text += r.value.text;
         if (r.value.finishReason) finish = r.value.finishReason;
       }
-      return { ...meta, object: shape.object, choices: [shape.choice(text, finish)], usage: usage() };
+      return { ...head(shape.object), choices: [shape.choice(text, finish)], usage: usage() };
     }
     reply.hijack();
     const sse = new SseWriter(reply.raw, STALL_MS);
     sse.open();
     try {
       let isFirst = true;
-      const chunk = (p: Piece) => ({ ...meta, object: shape.chunkObject, choices: [shape.delta(p.text, p.finishReason ?? null, isFirst)] });
+      const chunk = (p: Piece) => ({ ...head(shape.chunkObject), choices: [shape.delta(p.text, p.finishReason ?? null, isFirst)] });
       for (let r = first; !r.done; r = await run.pieces.next()) {
         const parts: Piece[] = r.value.finishReason && r.value.text ? [{ text: r.value.text }, { text: '', finishReason: r.value.finishReason }] : [r.value];
         for (const p of parts) {
@@ -157,7 +160,7 @@ async function generate(ctx: ServerContext, req: FastifyRequest, reply: FastifyR
           isFirst = false;
         }
       }
-      if (body.stream_options?.include_usage) await sse.send({ ...meta, object: shape.chunkObject, choices: [], usage: usage() });
+      if (body.stream_options?.include_usage) await sse.send({ ...head(shape.chunkObject), choices: [], usage: usage() });
       await sse.done();
     } catch (e) {
       if (!sse.closed) {
