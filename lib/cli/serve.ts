@@ -110,6 +110,6 @@ function defaultSpecs(values: string[], io: Parameters<Command['run']>[1]): Mode
       io.err.write(`attnscan: ${e.message}\n`);
     }
   }
-  if (specs.length === 0) throw new ModelNotFoundError(`no --model given and no embedded model is installed (${Object.values(DEFAULT_FOR_TASK).join(', ')}); pass --model DIR`);
+  if (specs.length === 0) throw new ModelNotFoundError(`no --model given and no embedded model is installed (${[...new Set(Object.values(DEFAULT_FOR_TASK))].join(', ')}); pass --model DIR`);
   return specs;
 }
