@@ -1,5 +1,5 @@
 // npm run bench:server [-- --quick] [--tiny] [--only llama,mamba,bert] [--concurrency 1,4,16]
-//   [--tokens N] [--requests N] [--cache DIR] [--out FILE]
+//   [--tokens N] [--requests N] [--cache DIR] [--work DIR] [--out FILE]
 // The HTTP server under load on loopback: `attnscan serve` in a child process over the synthetic
 // LLaMA- and Mamba-shaped checkpoints of the model benchmarks (bench/models/checkpoints.ts, with a
 // byte-level tokenizer for their vocabulary), driven by our fetch client at each concurrency:
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     tokens: { type: 'string' },
     requests: { type: 'string' },
     cache: { type: 'string' },
+    work: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -40,13 +41,15 @@ const tokens = Number(values.tokens ?? (quick ? 16 : 64));
 const requestsPerStream = Number(values.requests ?? (quick ? 1 : 4));
 const only = values.only?.split(',') ?? ['llama', 'mamba', 'bert'];
 const cache = values.cache ?? join(root, 'build-bench', 'models');
+/** Where the served folders (linked weights + tokenizer) go. */
+const work = values.work ?? join(root, 'build-bench', 'server');
 const out = values.out ?? join(root, 'bench', 'results', values.tiny ? 'server-tiny.json' : 'server.json');
 
 /** The cached checkpoint with a tokenizer beside it (weights and config linked, not copied). */
 function servable(kind: 'llama' | 'mamba' | 'bert'): { name: string; dir: string } {
   const spec = specs(values.tiny ?? false).find((s) => s.kind === kind && s.dtype === 'F32')!;
   const { dir: weights } = ensureCheckpoint(cache, spec);
-  const dir = join(root, 'build-bench', 'server', spec.name);
+  const dir = join(work, spec.name);
   if (!existsSync(join(dir, 'tokenizer.json'))) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -97,7 +100,7 @@ interface ModelResult {
   model: string;
   rssBeforeMiB: number;
   rssAfterMiB: number;
-  /** The same server idle for 3 s: what the machine alone does to the loop. */
+  /** The same server idle for 3 s (1 s with --tiny): what the machine alone does to the loop. */
   idleEventLoopDelayP99Ms: number;
   levels: (LevelResult & { eventLoopDelayP99Ms: number })[];
 }
@@ -114,7 +117,7 @@ async function benchModel(kind: 'llama' | 'mamba'): Promise<ModelResult> {
     await runLevel(server.url, 1, 1, { ...body, max_tokens: 2 });
     const rssBefore = await server.metric(RSS);
     await server.metric(LAG);
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, values.tiny ? 1000 : 3000));
     const idleLag = (await server.metric(LAG)) * 1000;
     console.log(`${name} idle: loop delay p99 ${idleLag.toFixed(1)} ms`);
     const results: ModelResult['levels'] = [];
