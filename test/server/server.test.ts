@@ -194,6 +194,18 @@ describe('errors and limits', () => {
     const r = await post(url(), { model: 'llama', prompt: 'x'.repeat(200_000) });
     expect(r.status).toBe(413);
     expect(r.json.error.message).toMatch(/larger/);
+    // Chunked, no length up front (64 MiB offered): refused while it streams in, not read to the end.
+    const chunk = new TextEncoder().encode('x'.repeat(16 * 1024));
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(c) {
+        if (sent++ < 4096) c.enqueue(chunk);
+        else c.close();
+      },
+    });
+    const chunked = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit).catch((e: Error) => e);
+    if (!(chunked instanceof Error)) expect(chunked.status).toBe(413);
+    expect(sent).toBeLessThan(4096);
     const nf = await fetch(`${srv.url}/v2/nothing`);
     expect(nf.status).toBe(404);
     expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('not_found');
