@@ -65,7 +65,7 @@ try {
   for (const f of [
     'package.json', 'README.md', 'binding.gyp', 'scripts/native-sources.cjs', 'scripts/install-fallback.cjs',
     'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/esm/ops/ts-worker.js', 'dist/cjs/index.js',
-    'dist/cjs/index.d.ts', 'dist/cjs/package.json', `prebuilds/${platformDir}/attnscan.node`,
+    'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/esm/cli/main.js', 'dist/esm/server/index.js', `prebuilds/${platformDir}/attnscan.node`,
     'native/addon/addon.cc', 'native/kernels/dispatch.cc',
   ]) {
     assert.ok(files.includes(f), `the tarball lacks ${f}`);
@@ -132,6 +132,10 @@ try {
     assert.equal(info.backend, 'native', `${label}('attnscan') did not load the native backend: ${JSON.stringify(info)}`);
     step(`${label}: ${JSON.stringify(info)}`);
   }
+  // The attnscan bin, as npm linked it (its shebang finds node on the stripped PATH).
+  const version = run(join(withPrebuild, 'node_modules', '.bin', 'attnscan'), ['--version'], { cwd: withPrebuild, env: bareEnv }).stdout.trim();
+  assert.equal(version, packed.version, 'the attnscan bin did not run');
+  step(`bin: attnscan --version = ${version}`);
 
   step('type-check a CommonJS and an ES module consumer');
   writeFileSync(
