@@ -114,30 +114,42 @@ class LlamaForCausalLM(nn.Module):
 # ---------------------------------------------------------------- Mamba
 
 class SelectiveScan(torch.autograd.Function):
-    """h_t = dA_t * h_{t-1} + dBu_t (h_{-1} = 0), y_t = sum_n h_t C_t, over dA, dBu [b, t, d, n] and
-    C [b, t, n]. Written by hand so each time step costs two tensor ops forward and two backward
-    (autograd through a Python loop records several per step, which made training too slow)."""
+    """Mamba's selective scan, time-major: dt, u [t, b, d], B, C [t, b, n], A [d, n] ->
+    y [t, b, d] with a_t = exp(dt_t A), h_t = a_t h_{t-1} + (dt_t u_t) B_t (h_{-1} = 0), y_t = h_t C_t.
+    Forward and backward by hand: one tensor op per time step each way, the rest whole-sequence ops
+    on contiguous [t, b, d, n] tensors (autograd through a Python loop was several times slower)."""
 
     @staticmethod
-    def forward(ctx, dA, dBu, C):
-        a, u = dA.transpose(0, 1).contiguous(), dBu.transpose(0, 1).contiguous()
-        H = torch.empty_like(u)
-        H[0] = u[0]
-        for i in range(1, a.shape[0]):
-            torch.addcmul(u[i], a[i], H[i - 1], out=H[i])
-        ctx.save_for_backward(a, H, C)
-        return torch.einsum('tbdn,btn->btd', H, C)
+    def forward(ctx, dt, A, u, B, C):
+        t, b, d = dt.shape
+        n = A.shape[1]
+        a = torch.exp(dt.unsqueeze(-1) * A)
+        dtu = dt * u
+        H = dtu.unsqueeze(-1) * B.unsqueeze(2)
+        for i in range(1, t):
+            H[i].addcmul_(a[i], H[i - 1])
+        ctx.save_for_backward(dt, A, u, B, C, a, H)
+        return torch.bmm(H.view(t * b, d, n), C.reshape(t * b, n, 1)).view(t, b, d)
 
     @staticmethod
     def backward(ctx, gy):
-        a, H, C = ctx.saved_tensors
-        G = torch.einsum('btd,btn->tbdn', gy, C).contiguous()
-        for i in range(a.shape[0] - 2, -1, -1):
+        dt, A, u, B, C, a, H = ctx.saved_tensors
+        t, b, d = dt.shape
+        n = A.shape[1]
+        gy = gy.contiguous()
+        G = gy.unsqueeze(-1) * C.unsqueeze(2)
+        for i in range(t - 2, -1, -1):
             G[i].addcmul_(a[i + 1], G[i + 1])
-        gC = torch.einsum('tbdn,btd->btn', H, gy)
-        gA = torch.zeros_like(G)
-        gA[1:] = G[1:] * H[:-1]
-        return gA.transpose(0, 1), G.transpose(0, 1), gC
+        gC = torch.bmm(H.view(t * b, d, n).transpose(1, 2), gy.view(t * b, d, 1)).view(t, b, n)
+        s = torch.zeros_like(G)
+        torch.mul(G[1:], H[:-1], out=s[1:])
+        s.mul_(a)
+        g_dt = (s * A).sum(-1)
+        gA = (s * dt.unsqueeze(-1)).sum((0, 1))
+        g_dtu = torch.bmm(G.view(t * b, d, n), B.reshape(t * b, n, 1)).view(t, b, d)
+        dtu = dt * u
+        gB = torch.bmm(G.view(t * b, d, n).transpose(1, 2), dtu.view(t * b, d, 1)).view(t, b, n)
+        return g_dt + g_dtu * u, gA, g_dtu * dt, gB, gC
 
 
 class MambaMixer(nn.Module):
@@ -167,9 +179,8 @@ class MambaMixer(nn.Module):
         dt, B, C = self.x_proj(u).split([self.r, self.n, self.n], dim=-1)
         dt = F.softplus(self.dt_proj(dt))
         A = -torch.exp(self.A_log)
-        dA = torch.exp(dt.unsqueeze(-1) * A)
-        dBu = (dt * u).unsqueeze(-1) * B.unsqueeze(2)
-        y = SelectiveScan.apply(dA, dBu, C) + u * self.D
+        tm = lambda v: v.transpose(0, 1).contiguous()  # noqa: E731
+        y = SelectiveScan.apply(tm(dt), A, tm(u), tm(B), tm(C)).transpose(0, 1) + u * self.D
         return self.out_proj(y * F.silu(z))
 
 
@@ -307,13 +318,16 @@ class BertForMaskedLM(nn.Module):
         self.bert = BertModel(c)
         self.cls = BertHead(c)
 
-    def forward(self, ids):
+    def forward(self, ids, only=None):
+        """Logits at every position, or only where the bool mask `only` is set (training: the masked ones)."""
         e = self.bert.embeddings
         t = ids.shape[1]
         x = e.word_embeddings(ids) + e.position_embeddings.weight[:t] + e.token_type_embeddings.weight[0]
         x = e.LayerNorm(x)
         for layer in self.bert.encoder.layer:
             x = layer(x)
+        if only is not None:
+            x = x[only]
         p = self.cls.predictions
         x = p.transform.LayerNorm(F.gelu(p.transform.dense(x)))
         return x @ e.word_embeddings.weight.t() + p.bias
