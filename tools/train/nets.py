@@ -447,3 +447,15 @@ def init_weights(model, std=0.02, embed_std=0.02):
             nn.init.zeros_(p)
         if name.endswith(('o_proj.weight', 'down_proj.weight', 'out_proj.weight', '.wo.weight', '.o.weight')):
             nn.init.normal_(p, 0.0, std / math.sqrt(2 * 4))
+
+
+def sinusoidal_positions(table, std):
+    """Starts BERT's learned absolute positions from sin/cos waves (Vaswani et al. 2017) scaled to the
+    word embeddings' size: relative offsets are then linear maps of the table, so attention finds
+    the neighbouring tokens at once (from random positions MLM sat at the unigram plateau)."""
+    n, d = table.shape
+    pos = torch.arange(n, dtype=torch.float32)[:, None]
+    freq = torch.exp(-math.log(10000.0) * torch.arange(0, d, 2, dtype=torch.float32) / d)
+    with torch.no_grad():
+        table[:, 0::2] = torch.sin(pos * freq) * std * math.sqrt(2)
+        table[:, 1::2] = torch.cos(pos * freq) * std * math.sqrt(2)

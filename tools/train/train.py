@@ -365,6 +365,8 @@ def train(family, minutes, steps, threads):
     d = tokenizer_and_streams()
     model = CLASSES[family](CONFIGS[family])
     nets.init_weights(model, embed_std=1.0 if family == 't5' else 0.02)
+    if family == 'bert':
+        nets.sinusoidal_positions(model.bert.embeddings.position_embeddings.weight, std=0.02)
     params = sum(p.numel() for p in model.parameters())
     log(f'{family}: {params} parameters')
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'A_log' not in n]
