@@ -1,74 +1,41 @@
 #!/usr/bin/env node
-// A first run on a fresh machine: which backend loaded (and why not, if not), the SIMD paths this
-// CPU offers, and each kernel at a model-like shape timed on every path against its TypeScript
-// twin. Runs the built package (dist/, made by `npm ci` through the prepare script). Until the
-// embedded default models land, this is the main job the README's first command runs.
-import { backendInfo, forceIsa, kernels, listIsas, Tensor } from '../dist/esm/index.js';
+// A first run on a fresh machine: the embedded default models (models/, trained by tools/train on
+// the Jargon File) doing each family's job through pipeline() with no model folder: LLaMA and Mamba
+// continue a prompt, BERT fills a [MASK], T5 fills a sentinel span. Runs the built package (dist/,
+// made by `npm ci` through the prepare script). `npm run demo -- --kernels`: the kernel tour instead.
+import { fileURLToPath } from 'node:url';
 
-const info = backendInfo();
-console.log('backendInfo():', info);
-const isas = listIsas();
-console.log('native ISAs  :', isas.length ? isas.join(', ') : '(none: native backend not loaded)');
-
-let seed = 1;
-function rand(n, scale = 1) {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    a[i] = ((seed >>> 8) / (1 << 24) - 0.5) * 2 * scale;
-  }
-  return a;
-}
-const t = (dims, scale) => new Tensor(rand(dims.reduce((a, b) => a * b, 1), scale), dims);
-
-function time(fn, runs) {
-  fn();
-  const ms = [];
-  for (let r = 0; r < runs; r++) {
-    const start = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return ms.sort((a, b) => a - b)[runs >> 1];
-}
-
-const first = (r) => (r instanceof Tensor ? r.data : r.y.data);
-const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-
-const x = t([1 << 20], 6);
-const [row, weight] = [t([1, 768]), t([3072, 768], 0.05)];
-const q = t([1, 128, 12, 64]);
-const kv = t([1, 128, 12, 64]);
-const [L, dim, dState] = [128, 768, 16];
-const scanArgs = {
-  u: t([1, L, dim]), delta: t([1, L, dim], 0.5), A: new Tensor(rand(dim * dState).map((v) => -1 - Math.abs(v)), [dim, dState]),
-  B: t([1, L, 1, dState]), C: t([1, L, 1, dState]), D: t([dim]), z: t([1, L, dim]), deltaSoftplus: true,
-};
-const demos = [
-  ['silu [1M]', (o) => kernels.silu({ x }, o)],
-  ['gelu [1M]', (o) => kernels.gelu({ x }, o)],
-  ['linear 1x768 -> 3072 f32', (o) => kernels.linear({ x: row, weight }, o)],
-  ['attention causal 12x128x64', (o) => kernels.attention({ q, k: kv, v: kv, causal: true }, o)],
-  [`selectiveScan L=${L} dim=${dim}`, (o) => kernels.selectiveScan(scanArgs, o)],
-].filter(([, run]) => typeof run === 'function');
-
-console.log('\nmedian of 3 runs');
-for (const [name, run] of demos) {
-  const ref = first(run({ backend: 'ts' }));
-  const tsMs = time(() => run({ backend: 'ts' }), 3);
-  const cols = [`ts ${tsMs.toFixed(2)} ms`];
-  for (const isa of isas) {
-    forceIsa(isa);
-    let got;
+if (process.argv.includes('--kernels')) {
+  await import('./demo-kernels.mjs');
+} else {
+  const { backendInfo, pipeline } = await import('../dist/esm/index.js');
+  const mambaDir = fileURLToPath(new URL('../models/attnscan-mamba-tiny', import.meta.url));
+  console.log(`backend: ${backendInfo().backend}\n`);
+  const show = (p, job, text) => console.log(`${p.modelName.padEnd(20)} ${job.padEnd(16)} ${text}`);
+  const once = async (task, dir, fn) => {
+    const p = await pipeline(task, dir);
     try {
-      got = first(run({ backend: 'native' }));
-    } catch (e) {
-      cols.push(`native: ${e.message}`);
-      break;
+      await fn(p);
+    } finally {
+      await p.dispose();
     }
-    const ms = time(() => run({ backend: 'native' }), 3);
-    cols.push(`${isa} ${ms.toFixed(2)} ms (x${(tsMs / ms).toFixed(1)}, max diff ${maxDiff(got, ref).toExponential(1)})`);
+  };
+
+  const prompt = 'A hacker is';
+  for (const dir of [undefined, mambaDir]) {
+    await once('text-generation', dir, async (gen) => {
+      const r = await gen(prompt, { maxNewTokens: 30 });
+      show(gen, 'generates', JSON.stringify(r.generatedText));
+    });
   }
-  console.log(`${name.padEnd(28)} ${cols.join('  ')}`);
+  await once('fill-mask', undefined, async (fill) => {
+    const text = 'The program was written in [MASK] and ran on a Unix box.';
+    const r = await fill(text, { topK: 5 });
+    show(fill, 'fills [MASK]', `${JSON.stringify(text)} -> ${r.map((c) => `${JSON.stringify(c.tokenStr.trim())} ${c.score.toFixed(2)}`).join(', ')}`);
+  });
+  await once('text2text-generation', undefined, async (t2t) => {
+    const text = 'The program was written in <extra_id_0> and ran on a Unix box.';
+    const r = await t2t(text, { maxNewTokens: 8 });
+    show(t2t, 'fills a span', `${JSON.stringify(text)} -> <extra_id_0> = ${JSON.stringify(r.generatedText.trim())}`);
+  });
 }
-if (isas.length) forceIsa(isas[isas.length - 1]);

@@ -1,8 +1,10 @@
-// pipeline(task, dir): text in, text or numbers out, over a loaded Model and its tokenizer.
+// pipeline(task, dir): text in, text or numbers out, over a loaded Model and its tokenizer. Without
+// a folder, the task's embedded default model (lib/models/defaults.ts) serves it.
 import { access, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
-import { CheckpointError, UnsupportedArchitectureError, ValueRangeError } from '../errors.js';
+import { CheckpointError, ModelNotFoundError, UnsupportedArchitectureError, ValueRangeError } from '../errors.js';
+import { DEFAULT_FOR_TASK, defaultModelFor, type DefaultTask } from '../models/defaults.js';
 import { loadModel } from '../models/model.js';
 import { featureExtraction, fillMask, type TaskContext, textClassification } from './encoders.js';
 import { generateTexts, streamText } from './generation.js';
@@ -30,12 +32,29 @@ async function rawConfig(dir: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** The folder to load and the name the pipeline reports: dir as given, else the task's embedded default. */
+function whichModel(task: Task, dir: string | undefined): { dir: string; name: string; isDefault: boolean } {
+  if (dir !== undefined) {
+    if (typeof dir !== 'string' || dir === '') throw new ValueRangeError(`pipeline: the model folder must be a non-empty string, got ${JSON.stringify(dir)}`);
+    return { dir, name: basename(resolve(dir)), isDefault: false };
+  }
+  if (!Object.hasOwn(DEFAULT_FOR_TASK, task)) {
+    throw new ModelNotFoundError(`pipeline: ${task} has no embedded default model; pass a checkpoint folder`);
+  }
+  const d = defaultModelFor(task as DefaultTask);
+  return { dir: d.dir, name: d.name, isDefault: true };
+}
+
 /**
  * Loads the checkpoint folder dir (config.json, weights, tokenizer.json) and returns the task's
  * callable: `const fill = await pipeline('fill-mask', dir); await fill('Paris is the [MASK] of France.')`.
+ * Without dir (undefined), the task's embedded default model is used; `modelName`, `modelDir` and
+ * `isDefaultModel` on the result say which model answered.
  */
-export async function pipeline<T extends Task>(task: T, dir: string, opts: PipelineOptions = {}): Promise<PipelineByTask[T]> {
+export async function pipeline<T extends Task>(task: T, dir?: string, opts: PipelineOptions = {}): Promise<PipelineByTask[T]> {
   if (!(TASKS as readonly string[]).includes(task)) throw new ValueRangeError(`pipeline: unknown task ${String(task)}; tasks: ${TASKS.join(', ')}`);
+  const which = whichModel(task, dir);
+  dir = which.dir;
   const tokPath = join(dir, 'tokenizer.json');
   try {
     await access(tokPath);
@@ -66,7 +85,9 @@ export async function pipeline<T extends Task>(task: T, dir: string, opts: Pipel
           const r = await perText[task as Exclude<Task, 'feature-extraction'>](input, o);
           return Array.isArray(input) ? r : r[0];
         };
-  const fn = Object.assign(call, { task, model, tokenizer: c.tok, dispose: () => model.dispose() });
+  const fn = Object.assign(call, {
+    task, model, tokenizer: c.tok, modelName: which.name, modelDir: dir, isDefaultModel: which.isDefault, dispose: () => model.dispose(),
+  });
   if (task === 'text-generation' || task === 'text2text-generation') {
     Object.assign(fn, { stream: (input: unknown, o?: never) => streamText(c, task, input, o) });
   }

@@ -14,6 +14,12 @@ interface Common {
   readonly task: Task;
   readonly model: Model;
   readonly tokenizer: TextTokenizer;
+  /** Which model answers: an embedded default's name (e.g. 'attnscan-llama-tiny'), else the folder's name. */
+  readonly modelName: string;
+  /** The checkpoint folder loaded. */
+  readonly modelDir: string;
+  /** True when no folder was given and the task's embedded default model was loaded. */
+  readonly isDefaultModel: boolean;
   /** Frees the model (its worker and weights). */
   dispose(): Promise<void>;
 }

@@ -1,0 +1,129 @@
+// Writes models/<name>/README.md (the model card) from the model's config.json and validation.json,
+// with samples produced by attnscan itself (pipeline(), native backend when built):
+//   npx tsx tools/train/card.ts [name ...]
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { DEFAULT_MODELS, type DefaultModelName, defaultModelDir } from '../../lib/models/defaults.js';
+import { pipeline } from '../../lib/pipelines/index.js';
+import type { FillMaskResult } from '../../lib/pipelines/index.js';
+
+const PROMPTS = ['A hacker is', 'The Unix', 'In the early days of the ARPANET,'];
+const MASKED = ['He wrote the program in [MASK] language.', 'A [MASK] is a person who enjoys exploring the details of programmable systems.', 'This term is [MASK] used by hackers.'];
+const SPANS = ['He wrote the program in <extra_id_0> language.', 'A hacker is a person who enjoys <extra_id_0> the details of programmable systems.', 'This term is <extra_id_0> used by hackers.'];
+
+const ABOUT: Record<DefaultModelName, { arch: (c: Record<string, number>) => string; objective: string; use: string }> = {
+  'attnscan-llama-tiny': {
+    arch: (c) => `LlamaForCausalLM: ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads (${c.num_key_value_heads} K/V heads), SwiGLU ${c.intermediate_size}, RoPE, RMSNorm, tied embeddings`,
+    objective: 'next-token prediction on windows of 128 tokens (each paragraph is `<s> text </s>`)',
+    use: '`pipeline("text-generation")` with no folder, the CLI\'s `generate` default',
+  },
+  'attnscan-mamba-tiny': {
+    arch: (c) => `MambaForCausalLM: ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, inner ${c.intermediate_size}, state ${c.state_size}, dt rank ${c.time_step_rank}, conv ${c.conv_kernel}, tied embeddings`,
+    objective: 'next-token prediction on the same windows and validation text as attnscan-llama-tiny, so the two compare directly',
+    use: '`pipeline("text-generation", <this folder>)`',
+  },
+  'attnscan-bert-tiny': {
+    arch: (c) => `BertForMaskedLM: ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, ${c.num_attention_heads} heads, GELU FFN ${c.intermediate_size}, absolute positions (${c.max_position_embeddings}), MLM head tied to the word embeddings`,
+    objective: 'masked-language modelling: 15% of the ordinary tokens chosen, of which 80% become `[MASK]`, 10% a random token, 10% stay; inputs `<s> text </s>` of 16 to 64 tokens',
+    use: '`pipeline("fill-mask")` and `pipeline("feature-extraction")` with no folder',
+  },
+  'attnscan-t5-tiny': {
+    arch: (c) => `T5ForConditionalGeneration: ${c.num_layers} encoder + ${c.num_decoder_layers} decoder layers, d_model ${c.d_model}, ${c.num_heads} heads of ${c.d_kv}, ReLU FFN ${c.d_ff}, relative position buckets ${c.relative_attention_num_buckets}, tied embeddings (output rescaled by d_model^-0.5)`,
+    objective: 'span corruption: 15% of the tokens of a 16 to 128 token window in spans of mean length 3, each span replaced by a sentinel `<extra_id_k>` in the input; the target lists each sentinel and its span, then `</s>`',
+    use: '`pipeline("text2text-generation")` with no folder: fills `<extra_id_0>` spans',
+  },
+};
+
+const NOTES: Partial<Record<DefaultModelName, string>> = {
+  'attnscan-bert-tiny': 'Undertrained: masked-language modelling gives a label at only 15% of the positions, and this run had about 870 CPU-limited steps. Its validation loss is only a little below the unigram level (about 6.6 nats), so its fills are mostly frequent tokens (" the", " a", punctuation) with weak use of context. More training (same script, larger `--minutes`) is the fix.',
+  'attnscan-t5-tiny': 'Undertrained: it has learnt the span-corruption output format (sentinels in order, then `</s>`) but usually predicts empty or punctuation-only spans, so `text2text-generation` often returns an empty string once the sentinels are skipped. More training (same script, larger `--minutes`) is the fix.',
+};
+
+async function samples(name: DefaultModelName, dir: string): Promise<string[]> {
+  const out: string[] = [];
+  if (name === 'attnscan-llama-tiny' || name === 'attnscan-mamba-tiny') {
+    const gen = await pipeline('text-generation', dir);
+    try {
+      for (const p of PROMPTS) out.push(`greedy (repetition penalty 1.2): ${JSON.stringify((await gen(p, { maxNewTokens: 30 })).generatedText)}`);
+      for (const p of PROMPTS) {
+        const r = await gen(p, { maxNewTokens: 30, temperature: 0.8, topK: 40, seed: 1 });
+        out.push(`sampled (temperature 0.8, top-k 40, seed 1): ${JSON.stringify(r.generatedText)}`);
+      }
+    } finally {
+      await gen.dispose();
+    }
+  } else if (name === 'attnscan-bert-tiny') {
+    const fill = await pipeline('fill-mask', dir);
+    try {
+      for (const t of MASKED) {
+        const r = (await fill(t, { topK: 5 })) as FillMaskResult[];
+        out.push(`${JSON.stringify(t)} → ${r.map((c) => `${JSON.stringify(c.tokenStr)} ${c.score.toFixed(3)}`).join(', ')}`);
+      }
+    } finally {
+      await fill.dispose();
+    }
+  } else {
+    const t2t = await pipeline('text2text-generation', dir);
+    try {
+      for (const t of SPANS) out.push(`${JSON.stringify(t)} → ${JSON.stringify((await t2t(t, { maxNewTokens: 10 })).generatedText)}`);
+      const raw = await t2t('The hacker <extra_id_0> the program and the <extra_id_1> of the system.', { maxNewTokens: 10 });
+      out.push(`raw tokens for "The hacker <extra_id_0> the program and the <extra_id_1> of the system.": ${JSON.stringify(t2t.tokenizer.decode(raw.tokens))}`);
+    } finally {
+      await t2t.dispose();
+    }
+  }
+  return out;
+}
+
+async function card(name: DefaultModelName): Promise<void> {
+  const dir = defaultModelDir(name);
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const v = JSON.parse(readFileSync(join(dir, 'validation.json'), 'utf8'));
+  const about = ABOUT[name];
+  const bytes = statSync(join(dir, 'model.safetensors')).size;
+  const val = v.validation;
+  const causal = val.bits_per_byte !== undefined;
+  const lines = [
+    `# ${name}`,
+    '',
+    `A ${DEFAULT_MODELS[name].family} model trained by attnscan's own script (\`tools/train/\`) and shipped in the npm package so that a first command does something real without a model hub. Used by ${about.use}. It is tiny and trained for minutes on one shared CPU core: it writes text with the shape of English and of its corpus, not sense.`,
+    '',
+    '## Data',
+    '',
+    `- ${v.corpus.source}. Debian's copyright file: "This document (the Jargon File) is in the public domain, to be freely used, shared, and modified." The weights are distributed under the package's MIT licence.`,
+    `- Extraction: \`${v.corpus.extraction}\` from \`${v.corpus.file}\` (chapters, lexicon entries and appendices; paragraphs unwrapped; typographic quotes to ASCII; tables dropped).`,
+    `- Split: ${v.corpus.split}. Training text ${v.corpus.train_bytes} bytes (sha256 \`${v.corpus.train_sha256}\`), validation ${v.corpus.valid_bytes} bytes (sha256 \`${v.corpus.valid_sha256}\`).`,
+    '- Tokenizer: byte-level BPE with 2048 ids (21 special tokens, 256 bytes, 1771 merges) trained on the training split, shared by the four attnscan-*-tiny models.',
+    '',
+    '## Model',
+    '',
+    `- ${about.arch(config)}.`,
+    `- Objective: ${about.objective}.`,
+    `- ${v.params.toLocaleString('en-US')} parameters; \`model.safetensors\` ${bytes.toLocaleString('en-US')} bytes (float16).`,
+    '',
+    '## Training',
+    '',
+    `- \`${v.training.command}\` (PyTorch ${v.training.torch}, ${v.training.threads} thread, seed ${v.training.seed}; AdamW, lr ${v.training.lr} with warm-up and cosine decay, batch ${v.training.batch}).`,
+    `- ${v.training.steps} steps in ${Math.round(v.training.seconds / 60)} min wall time on a 2-core machine shared with other jobs (the step count came from a time budget).`,
+    '',
+    '## Validation',
+    '',
+    `- Whole validation split: loss ${val.loss.toFixed(4)} nats per predicted token over ${val.targets} targets, top-1 accuracy ${(100 * val.accuracy).toFixed(1)}%.`,
+    ...(causal
+      ? [`- Bits per byte: **${val.bits_per_byte.toFixed(3)}**; a unigram model of the training tokens scores ${val.unigram_bits_per_byte.toFixed(3)} (${(100 * (1 - val.bits_per_byte / val.unigram_bits_per_byte)).toFixed(0)}% lower).`]
+      : []),
+    `- \`validation.json\` keeps two slices of the validation split with the loss PyTorch computed on them from the float16 weights (${v.slice.loss.toFixed(5)} and ${v.quick.loss.toFixed(5)}); \`test/models/defaults.test.ts\` checks that attnscan reproduces both within 1e-3 on both backends.`,
+    '',
+    ...(NOTES[name] ? ['## Known weakness', '', NOTES[name], ''] : []),
+    '## Samples (attnscan, `npx tsx tools/train/card.ts`)',
+    '',
+    ...(await samples(name, dir)).map((s) => `- ${s}`),
+    '',
+  ];
+  writeFileSync(join(dir, 'README.md'), lines.join('\n'));
+  console.log(`${dir}/README.md`);
+}
+
+const names = (process.argv.length > 2 ? process.argv.slice(2) : Object.keys(DEFAULT_MODELS)) as DefaultModelName[];
+for (const n of names) await card(n);
