@@ -21,6 +21,7 @@ export async function importPeer(): Promise<{ mod?: NodeLlamaCpp; reason?: strin
 
 export interface PeerPlan {
   gguf: string;
+  kind: 'llama' | 'mamba';
   threads: number;
   vocab: number;
   prefillTokens?: number;
@@ -88,9 +89,10 @@ export async function measurePeer(plan: PeerPlan): Promise<MeasureResult> {
   try {
     await run(4, 1);
     if (plan.prefillTokens) {
-      const r = await run(plan.prefillTokens, decode);
+      // As bench/models/measure.ts: LLaMA decodes after the prefill prompt, Mamba only at decodePositions.
+      const r = await run(plan.prefillTokens, plan.kind === 'llama' ? decode : 0);
       out.prefill = { tokens: plan.prefillTokens, seconds: r.firstS, tokensPerS: plan.prefillTokens / r.firstS };
-      out.decode!.push({ position: plan.prefillTokens, tokens: r.count, seconds: r.restS, tokensPerS: r.count / r.restS });
+      if (r.count > 0) out.decode!.push({ position: plan.prefillTokens, tokens: r.count, seconds: r.restS, tokensPerS: r.count / r.restS });
     }
     for (const pos of plan.decodePositions ?? []) {
       const r = await run(pos, decode);
