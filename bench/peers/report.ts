@@ -19,7 +19,8 @@ export interface PeerBenchReport {
   command: string;
   mode: string;
   date: string;
-  machine: MachineBase & { isas: string[]; peaks: { threads: number; fmaGflops: number; readGBs: number; probes: number }[]; loadavgEnd?: number[] };
+  machine: MachineBase & { isas: string[]; /** Roofline peaks: the best of this run's probes (`probed`) and earlier recorded runs (`recorded`). */
+    peaks: { threads: number; fmaGflops: number; readGBs: number; probes: number; probed: { fmaGflops: number; readGBs: number }; recorded?: string[] }[]; loadavgEnd?: number[] };
   peer: { name: string; version: string } | { skipped: string };
   configs: {
     config: string;
@@ -65,7 +66,8 @@ export function markdownReport(r: PeerBenchReport): string {
     `Command: \`${r.command}\` (${r.mode}), ${r.date}.`,
     '',
     `Machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; attnscan ISAs ${m.isas.join(' ')}; ` +
-      `peaks (best of ${m.peaks[0]?.probes ?? 0} probes during this run): ${m.peaks.map((p) => `${p.threads} thread(s) FMA ${p.fmaGflops.toFixed(0)} GFLOP/s, read ${p.readGBs.toFixed(1)} GB/s`).join('; ')}. ` +
+      `roofline peaks: ${m.peaks.map((p) => `${p.threads} thread(s) FMA ${p.fmaGflops.toFixed(0)} GFLOP/s, read ${p.readGBs.toFixed(1)} GB/s ` +
+        `(this run's best of ${p.probes} probes: ${p.probed.fmaGflops.toFixed(0)} GFLOP/s, ${p.probed.readGBs.toFixed(1)} GB/s${p.recorded ? `; earlier runs: ${p.recorded.join(', ')}` : ''})`).join('; ')}. ` +
       `Load average ${m.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${(m.loadavgEnd ?? []).map((x) => x.toFixed(2)).join(' ')} at the end` +
       (loaded ? ' (the machine was shared with other jobs: figures are low and noisy).' : '.'),
     '',
