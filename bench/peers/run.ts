@@ -1,4 +1,4 @@
-// npm run bench:peers [-- --quick] [--tiny] [--only llama-f16,mamba] [--threads 1,2] [--runs N] [--out file]
+// npm run bench:peers [-- --quick] [--tiny] [--only llama-f16,mamba] [--threads 1,2] [--runs N] [--no-peers] [--out file]
 // attnscan against llama.cpp (node-llama-cpp, an optional devDependency) on the model benchmark's
 // synthetic checkpoints (bench/models/checkpoints.ts), converted to GGUF next to them (convert.ts).
 // Per checkpoint: refuse to time unless both give the same next-token log-probs (agree.ts); then,
@@ -33,6 +33,8 @@ export interface PeerBenchOptions {
   only?: string[];
   threads: number[];
   runs?: number;
+  /** Time attnscan alone, as when node-llama-cpp is not installed. */
+  noPeers?: boolean;
   out?: string;
   cacheDir?: string;
   log?: (s: string) => void;
@@ -95,7 +97,7 @@ export async function runPeerBench(opts: PeerBenchOptions): Promise<PeerBenchRep
   if (info.backend !== 'native') throw new Error(`bench:peers needs the native addon (${info.reason ?? info.backend})`);
   const runs = opts.runs ?? (opts.tiny ? 1 : opts.quick ? 3 : 5);
   const args = process.argv.slice(2);
-  const peer = await importPeer();
+  const peer = opts.noPeers ? { mod: undefined, reason: 'disabled by --no-peers' } : await importPeer();
   const report: PeerBenchReport = {
     command: `npm run bench:peers${args.length ? ` -- ${args.join(' ')}` : ''}`,
     mode: `${opts.quick ? 'quick' : 'full'}${opts.tiny ? ', tiny configs' : ''}, ${runs} run${runs === 1 ? '' : 's'} per side`,
@@ -219,6 +221,7 @@ function parseArgs(argv: string[]): PeerBenchOptions {
     else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--threads') o.threads = (argv[++i] ?? '').split(',').map(Number);
     else if (a === '--runs') o.runs = Number(argv[++i]);
+    else if (a === '--no-peers') o.noPeers = true;
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--cache') o.cacheDir = argv[++i];
     else throw new Error(`bench:peers: unknown argument ${a}`);
