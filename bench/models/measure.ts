@@ -1,10 +1,9 @@
 // One benchmark configuration in its own process (spawned by run.ts), so peak RSS and thread
 // pools of different configurations never mix. Loads the checkpoint as a user would (loadModel),
 // runs the workloads the plan names, and prints one line `RESULT <json>` on stdout.
-import { readFileSync } from 'node:fs';
 
 import { loadModel, type Model } from '../../lib/index.js';
-import { now } from '../lib/util.js';
+import { benchPrompt, childMain, now, statusMiB } from '../lib/util.js';
 
 export interface MeasurePlan {
   dir: string;
@@ -31,22 +30,12 @@ export interface MeasureResult {
   encoder?: { batch: number; seq: number; repeats: number; medianS: number; sequencesPerS: number };
 }
 
-function statusMiB(key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
-}
-
-function prompt(n: number, vocab: number): number[] {
-  // Ids away from the specials (0..2), deterministic.
-  return Array.from({ length: n }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
-}
-
 /** Times the first token (prefill + one step) and the rest (decode) of one greedy generate call. */
 async function generateTimed(model: Model, promptLen: number, decode: number): Promise<{ firstS: number; restS: number; count: number }> {
   const t0 = now();
   let first = 0;
   let count = 0;
-  for await (const _tok of model.generate(prompt(promptLen, model.vocabSize), { maxNewTokens: decode + 1, eosTokenId: null })) {
+  for await (const _tok of model.generate(benchPrompt(promptLen, model.vocabSize), { maxNewTokens: decode + 1, eosTokenId: null })) {
     if (count === 0) first = now();
     count++;
   }
@@ -96,13 +85,4 @@ export async function measure(plan: MeasurePlan): Promise<MeasureResult> {
   return out;
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
-if (isMain && process.argv[2]) {
-  measure(JSON.parse(process.argv[2]) as MeasurePlan).then(
-    (r) => console.log(`RESULT ${JSON.stringify(r)}`),
-    (e: unknown) => {
-      console.log(`ERROR ${JSON.stringify(e instanceof Error ? e.message : String(e))}`);
-      process.exitCode = 1;
-    },
-  );
-}
+childMain<MeasurePlan, MeasureResult>(import.meta.url, measure);

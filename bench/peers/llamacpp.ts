@@ -4,10 +4,11 @@
 // measures attnscan, and prints `RESULT <json>` in the same MeasureResult shape.
 // Load time = getLlama (binary) + loadModel (mmap of the GGUF); the context (KV cache / SSM state)
 // is created after it, as attnscan allocates its cache on the first generate.
-import { readFileSync } from 'node:fs';
 
 import type { MeasureResult } from '../models/measure.js';
-import { now } from '../lib/util.js';
+import { benchPrompt, childMain, now, statusMiB } from '../lib/util.js';
+
+export { benchPrompt };
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
@@ -27,11 +28,6 @@ export interface PeerPlan {
   prefillTokens?: number;
   decodeTokens?: number;
   decodePositions?: number[];
-}
-
-export function benchPrompt(n: number, vocab: number): number[] {
-  // Same ids as bench/models/measure.ts: away from the specials (0..2), deterministic.
-  return Array.from({ length: n }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
 }
 
 async function open(gguf: string, threads: number, contextSize: number) {
@@ -61,11 +57,6 @@ export async function peerNextLogProbs(gguf: string, prompt: number[], vocab: nu
     await p.model.dispose();
     await p.llama.dispose();
   }
-}
-
-function statusMiB(key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
 }
 
 export async function measurePeer(plan: PeerPlan): Promise<MeasureResult> {
@@ -107,13 +98,4 @@ export async function measurePeer(plan: PeerPlan): Promise<MeasureResult> {
   return out;
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
-if (isMain && process.argv[2]) {
-  measurePeer(JSON.parse(process.argv[2]) as PeerPlan).then(
-    (r) => console.log(`RESULT ${JSON.stringify(r)}`),
-    (e: unknown) => {
-      console.log(`ERROR ${JSON.stringify(e instanceof Error ? e.message : String(e))}`);
-      process.exitCode = 1;
-    },
-  );
-}
+childMain<PeerPlan, MeasureResult>(import.meta.url, measurePeer);
