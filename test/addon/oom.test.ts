@@ -66,7 +66,7 @@ describe('outputs and models too large for memory', () => {
   it('a checkpoint larger than memory is an OutOfMemoryError when read, not a crash', async () => {
     // A LLaMA whose embedding table (tied to the head) is a 412 GB hole in a sparse file.
     const vocab = 2 ** 31 - 1;
-    const config = { architectures: ['LlamaForCausalLM'], ...tinyConfigs.LlamaForCausalLM };
+    const config: Record<string, unknown> = { architectures: ['LlamaForCausalLM'], ...tinyConfigs.LlamaForCausalLM };
     const small = tinyTensors(config);
     const hidden = config.hidden_size as number;
     delete small['model.embed_tokens.weight'];

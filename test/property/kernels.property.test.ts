@@ -140,7 +140,7 @@ function breakArgs(a: Args, how: { kind: string; pick: number; value: unknown } 
 type Outcome = { value: unknown } | { error: unknown };
 function run(name: KernelName, args: Args, backend: 'native' | 'ts'): Outcome {
   try {
-    return { value: (kernels[name] as (a: Args, o: object) => unknown)(args, { backend }) };
+    return { value: (kernels[name] as unknown as (a: Args, o: object) => unknown)(args, { backend }) };
   } catch (error) {
     return { error };
   }

@@ -42,7 +42,7 @@ describe.each(backends)('batched encoder forward on %s', (backend) => {
     try {
       // RoBERTa has one token type.
       const list = arch.startsWith('Roberta') ? calls.map(({ tokenTypeIds: _, ...c }) => c) : calls;
-      const alone = [];
+      const alone: Awaited<ReturnType<typeof solo.forward>>[] = [];
       for (const c of list) alone.push(await solo.forward(c as never));
       const sent = vi.spyOn(m as unknown as { forwardAlone: Model['forward'] }, 'forwardAlone');
       const together = await Promise.all(list.map((c) => m.forward(c as never)));
@@ -79,7 +79,7 @@ describe('batched encoder forward', () => {
     const fe = await pipeline('feature-extraction', fixtureWithTokenizer(root, 'bert'), { backend: 'ts' });
     try {
       const texts = ['hello world', 'a longer sentence, with more tokens', 'x'];
-      const alone = [];
+      const alone: Awaited<ReturnType<typeof fe>>[] = [];
       for (const t of texts) alone.push(await fe(t));
       const together = await Promise.all(texts.map((t) => fe(t)));
       together.forEach((t, i) => expectSame(t, alone[i], `text ${i}`));
