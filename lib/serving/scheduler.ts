@@ -232,7 +232,8 @@ export class Scheduler {
         return false;
       }
     };
-    if (!run(ready)) for (const e of ready) run([e]);
+    // A lone call that failed has already ended inside run(); only a shared failure is retried.
+    if (!run(ready) && ready.length > 1) for (const e of ready) run([e]);
     for (const e of ready) if (this.active.includes(e)) this.sample(e);
   }
 
