@@ -1,5 +1,6 @@
 // npm run soak -- [--minutes N] [--rate R | --streams C] [--sample S] [--mix complete=4,...]
-//   [--tokens N] [--model NAME=DIR ...] [--synthetic llama|mamba] [--tiny] [--label NAME] [--out DIR]
+//   [--tokens N] [--model NAME=DIR ...] [--synthetic llama|mamba [--tiny] [--cache DIR] [--work DIR]]
+//   [--label NAME] [--out DIR]
 // A long run of `attnscan serve` (child process) under steady load, to show that memory stays flat
 // and latency stable. Open loop by default: R requests/s started on a fixed clock whatever the
 // answers do (a slow server shows up as latency, not as a lighter load), mixing completions,
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     synthetic: { type: 'string' },
     tiny: { type: 'boolean' },
     cache: { type: 'string' },
+    work: { type: 'string' },
     label: { type: 'string' },
     out: { type: 'string' },
     'max-outstanding': { type: 'string' },
@@ -54,7 +56,7 @@ if (!(minutes > 0) || !(sampleS >= 1) || !(rate > 0) || !(streams >= 0)) throw n
 let serveArgs: string[] = ['--max-streams-per-client', '1000'];
 if (synthetic) {
   const cache = values.cache ?? join(root, 'build-bench', 'models');
-  const { name, dir } = servable(synthetic, values.tiny ?? false, cache, join(root, 'build-bench', 'server'));
+  const { name, dir } = servable(synthetic, values.tiny ?? false, cache, values.work ?? join(root, 'build-bench', 'server'));
   serveArgs.push('-m', `${name}=${dir}`);
 }
 for (const m of values.model ?? []) serveArgs.push('-m', m);
