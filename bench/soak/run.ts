@@ -1,6 +1,6 @@
 // npm run soak -- [--minutes N] [--rate R | --streams C] [--sample S] [--mix complete=4,...]
 //   [--tokens N] [--model NAME=DIR ...] [--synthetic llama|mamba [--tiny] [--cache DIR] [--work DIR]]
-//   [--label NAME] [--out DIR]
+//   [--label NAME] [--out DIR] [--no-scrape] [--max-outstanding N]
 // A long run of `attnscan serve` (child process) under steady load, to show that memory stays flat
 // and latency stable. Open loop by default: R requests/s started on a fixed clock whatever the
 // answers do (a slow server shows up as latency, not as a lighter load), mixing completions,
@@ -8,8 +8,9 @@
 // --streams C: C clients instead, each sending its next request when the last one ends (closed
 // loop, the server's batch stays C wide). Every S seconds: the child's RSS (/proc), its JS heap,
 // external memory, event-loop delay p99 and reserved cache bytes (/metrics), and the window's
-// client-side latency p50/p99. One CSV row per window; the summary (RSS first/last/max, the
-// least-squares slope after warm-up, p99 per window) is printed and written as JSON and markdown.
+// client-side latency p50/p99 (--no-scrape: RSS and latency only). One CSV row per window; the
+// summary (RSS first/last/max, the least-squares slope after warm-up, p99 per window) is printed
+// and written as JSON and markdown.
 // Models: the embedded defaults (what `attnscan serve` runs with no --model), or --model, or
 // --synthetic KIND (the model benchmarks' checkpoint, cached under build-bench/).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     label: { type: 'string' },
     out: { type: 'string' },
     'max-outstanding': { type: 'string' },
+    'no-scrape': { type: 'boolean' },
   },
 });
 
@@ -47,6 +49,8 @@ const streams = values.streams === undefined ? 0 : Number(values.streams);
 const sampleS = Number(values.sample ?? 15);
 const maxTokens = Number(values.tokens ?? 16);
 const maxOutstanding = Number(values['max-outstanding'] ?? 64);
+/** Leave /metrics alone (RSS only, from /proc): state that only a scrape trims would grow unseen otherwise. */
+const scrape = !values['no-scrape'];
 const label = values.label ?? (streams ? `streams${streams}` : `rate${rate}`);
 const outDir = values.out ?? join(root, 'bench', 'results');
 const synthetic = values.synthetic as 'llama' | 'mamba' | undefined;
@@ -125,7 +129,7 @@ const csv = [columns.join(',')];
 const mib = (b: number) => b / 2 ** 20;
 
 async function sample(): Promise<void> {
-  const text = await server.metrics();
+  const text = scrape ? await server.metrics() : '';
   const w: WindowStats = window.take();
   const cache = [...text.matchAll(/^attnscan_scheduler\{[^}]*stat="cacheBytes"[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
   const row: Row = {
@@ -153,7 +157,7 @@ async function sample(): Promise<void> {
 const meta = { ...machineBase(), date: new Date().toISOString(), label, minutes, rate: streams ? undefined : rate, streams: streams || undefined, sampleS, maxTokens, mix: usable, serveArgs, models: listed.data };
 let exitCode = 0;
 try {
-  await server.metrics(); // resets the loop-delay histogram so the first window is its own
+  if (scrape) await server.metrics(); // resets the loop-delay histogram so the first window is its own
   const end = tStart + minutes * 60_000;
   for (let next = tStart + sampleS * 1000; next <= end + 1; next += sampleS * 1000) {
     await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
