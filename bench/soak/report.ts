@@ -22,6 +22,8 @@ export interface Summary {
   refused: number;
   skipped: number;
   tokens: number;
+  /** Tokens generated per second over the whole run. */
+  tokensPerS: number;
   rssMiB: { first: number; last: number; min: number; max: number };
   /** Least-squares slopes over the windows after warm-up, MiB per hour. */
   rssSlopeMiBPerHour: number;
@@ -66,6 +68,7 @@ export function summarize(rows: Row[]): Summary {
     refused: sum('refused'),
     skipped: sum('skipped'),
     tokens: sum('tokens'),
+    tokensPerS: sum('tokens') / (rows[rows.length - 1]?.tS ?? NaN),
     rssMiB: { first: rss[0], last: rss[rss.length - 1], min: Math.min(...rss), max: Math.max(...rss) },
     rssSlopeMiBPerHour: slope(hours, warm.map((r) => r.rssMiB)),
     heapSlopeMiBPerHour: slope(hours, warm.map((r) => r.heapUsedMiB)),
@@ -96,7 +99,7 @@ export function markdown(meta: Record<string, unknown>, s: Summary, rows: Row[])
   return [
     `Soak ${String(meta.label)}, ${String(meta.date)}: ${meta.streams ? `${String(meta.streams)} closed-loop streams` : `${String(meta.rate)} requests/s (open loop)`}, ${String(meta.minutes)} min, ${String(meta.maxTokens)} new tokens per generation, windows of ${String(meta.sampleS)} s; ${String(meta.cpu)}, ${String(meta.logicalCpus)} vCPUs, load average (1 min) ${load}.`,
     '',
-    `- ${s.requests} requests, ${s.failed} failed (${s.refused} refused 429/503), ${s.skipped} not sent (client backlog), ${s.tokens} tokens generated.`,
+    `- ${s.requests} requests, ${s.failed} failed (${s.refused} refused 429/503), ${s.skipped} not sent (client backlog), ${s.tokens} tokens generated (${f(s.tokensPerS)} tok/s).`,
     `- RSS first ${f(s.rssMiB.first)} / last ${f(s.rssMiB.last)} / min ${f(s.rssMiB.min)} / max ${f(s.rssMiB.max)} MiB; slope after warm-up ${f(s.rssSlopeMiBPerHour, 2)} MiB/h (JS heap ${f(s.heapSlopeMiBPerHour, 2)} MiB/h).`,
     `- Latency p99 per window: median ${f(s.p99Ms.median, 0)} ms, worst ${f(s.p99Ms.max, 0)} ms (first ${f(s.p99Ms.first, 0)}, last ${f(s.p99Ms.last, 0)}); event-loop delay p99 at most ${f(s.loopDelayP99MsMax)} ms.`,
     '',
