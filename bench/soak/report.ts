@@ -27,6 +27,8 @@ export interface Summary {
   rssMiB: { first: number; last: number; min: number; max: number };
   /** Least-squares slopes over the windows after warm-up, MiB per hour. */
   rssSlopeMiBPerHour: number;
+  /** The same over the second half of the run only (allocator pools can keep filling past the warm-up tenth). */
+  rssSlopeSecondHalfMiBPerHour: number;
   heapSlopeMiBPerHour: number;
   /** Window p99 latencies (ms): median and worst; the worst window's p50. */
   p99Ms: { median: number; max: number; first: number; last: number };
@@ -58,6 +60,7 @@ const finite = (xs: number[]) => xs.filter(Number.isFinite);
 export function summarize(rows: Row[]): Summary {
   const warm = rows.slice(Math.max(1, Math.floor(rows.length / 10)));
   const hours = warm.map((r) => r.tS / 3600);
+  const half = rows.slice(Math.floor(rows.length / 2));
   const rss = finite(rows.map((r) => r.rssMiB));
   const p99 = rows.map((r) => r.p99Ms);
   const sum = (k: 'requests' | 'failed' | 'refused' | 'skipped' | 'tokens') => rows.reduce((a, r) => a + r[k], 0);
@@ -71,6 +74,7 @@ export function summarize(rows: Row[]): Summary {
     tokensPerS: sum('tokens') / (rows[rows.length - 1]?.tS ?? NaN),
     rssMiB: { first: rss[0], last: rss[rss.length - 1], min: Math.min(...rss), max: Math.max(...rss) },
     rssSlopeMiBPerHour: slope(hours, warm.map((r) => r.rssMiB)),
+    rssSlopeSecondHalfMiBPerHour: slope(half.map((r) => r.tS / 3600), half.map((r) => r.rssMiB)),
     heapSlopeMiBPerHour: slope(hours, warm.map((r) => r.heapUsedMiB)),
     p99Ms: { median: med(p99), max: Math.max(...finite(p99)), first: p99[0], last: p99[p99.length - 1] },
     loopDelayP99MsMax: Math.max(...finite(rows.map((r) => r.loopDelayP99Ms))),
@@ -100,7 +104,7 @@ export function markdown(meta: Record<string, unknown>, s: Summary, rows: Row[])
     `Soak ${String(meta.label)}, ${String(meta.date)}: ${meta.streams ? `${String(meta.streams)} closed-loop streams` : `${String(meta.rate)} requests/s (open loop)`}, ${String(meta.minutes)} min, ${String(meta.maxTokens)} new tokens per generation, windows of ${String(meta.sampleS)} s; ${String(meta.cpu)}, ${String(meta.logicalCpus)} vCPUs, load average (1 min) ${load}.`,
     '',
     `- ${s.requests} requests, ${s.failed} failed (${s.refused} refused 429/503), ${s.skipped} not sent (client backlog), ${s.tokens} tokens generated (${f(s.tokensPerS)} tok/s).`,
-    `- RSS first ${f(s.rssMiB.first)} / last ${f(s.rssMiB.last)} / min ${f(s.rssMiB.min)} / max ${f(s.rssMiB.max)} MiB; slope after warm-up ${f(s.rssSlopeMiBPerHour, 2)} MiB/h (JS heap ${f(s.heapSlopeMiBPerHour, 2)} MiB/h).`,
+    `- RSS first ${f(s.rssMiB.first)} / last ${f(s.rssMiB.last)} / min ${f(s.rssMiB.min)} / max ${f(s.rssMiB.max)} MiB; slope after warm-up ${f(s.rssSlopeMiBPerHour, 2)} MiB/h, over the second half ${f(s.rssSlopeSecondHalfMiBPerHour, 2)} MiB/h (JS heap ${f(s.heapSlopeMiBPerHour, 2)} MiB/h).`,
     `- Latency p99 per window: median ${f(s.p99Ms.median, 0)} ms, worst ${f(s.p99Ms.max, 0)} ms (first ${f(s.p99Ms.first, 0)}, last ${f(s.p99Ms.last, 0)}); event-loop delay p99 at most ${f(s.loopDelayP99MsMax)} ms.`,
     '',
     '| t (min) | RSS (MiB) | heap used | external | cache (max) | requests | p50 (ms) | p99 per window (ms) | loop p99 (ms) | load 1m |',
