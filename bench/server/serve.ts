@@ -32,8 +32,11 @@ export interface ChildServer {
   metric(name: string): Promise<number>;
   /** The whole /metrics text. */
   metrics(): Promise<string>;
-  /** The child's resident set from /proc (bytes; NaN off Linux or after exit). */
-  rssBytes(): number;
+  /**
+   * The child's resident set from /proc (bytes; NaN off Linux or after exit): in all, anonymous
+   * (heaps, malloc, caches) and file-backed (the mapped checkpoint, code; the kernel can drop them).
+   */
+  memory(): { rss: number; anon: number; file: number };
   /** What the child wrote to stderr so far. */
   stderr(): string;
   stop(): Promise<void>;
@@ -70,13 +73,18 @@ export async function startServer(args: string[]): Promise<ChildServer> {
     pid: p.pid!,
     metrics,
     metric: async (m) => metricValue(await metrics(), m),
-    rssBytes() {
+    memory() {
+      let status = '';
       try {
-        const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'));
-        return kb ? Number(kb[1]) * 1024 : NaN;
+        status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
       } catch {
-        return NaN;
+        // exited, or not Linux
       }
+      const kb = (field: string) => {
+        const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+        return m ? Number(m[1]) * 1024 : NaN;
+      };
+      return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
     },
     stderr: () => err,
     async stop() {

@@ -6,6 +6,9 @@ import type { WindowStats } from './load.js';
 export interface Row extends WindowStats {
   tS: number;
   rssMiB: number;
+  /** The anonymous and file-backed parts of the RSS. */
+  anonMiB: number;
+  fileMiB: number;
   heapUsedMiB: number;
   heapTotalMiB: number;
   externalMiB: number;
@@ -25,6 +28,9 @@ export interface Summary {
   /** Tokens generated per second over the whole run. */
   tokensPerS: number;
   rssMiB: { first: number; last: number; min: number; max: number };
+  /** Anonymous RSS (what a leak grows; file pages are the mapped checkpoint, bounded by its size). */
+  anonMiB: { first: number; last: number; max: number };
+  anonSlopeSecondHalfMiBPerHour: number;
   /** Least-squares slopes over the windows after warm-up, MiB per hour. */
   rssSlopeMiBPerHour: number;
   /** The same over the second half of the run only (allocator pools can keep filling past the warm-up tenth). */
@@ -62,6 +68,7 @@ export function summarize(rows: Row[]): Summary {
   const hours = warm.map((r) => r.tS / 3600);
   const half = rows.slice(Math.floor(rows.length / 2));
   const rss = finite(rows.map((r) => r.rssMiB));
+  const anon = rows.map((r) => r.anonMiB ?? NaN);
   const p99 = rows.map((r) => r.p99Ms);
   const sum = (k: 'requests' | 'failed' | 'refused' | 'skipped' | 'tokens') => rows.reduce((a, r) => a + r[k], 0);
   return {
@@ -75,6 +82,8 @@ export function summarize(rows: Row[]): Summary {
     rssMiB: { first: rss[0], last: rss[rss.length - 1], min: Math.min(...rss), max: Math.max(...rss) },
     rssSlopeMiBPerHour: slope(hours, warm.map((r) => r.rssMiB)),
     rssSlopeSecondHalfMiBPerHour: slope(half.map((r) => r.tS / 3600), half.map((r) => r.rssMiB)),
+    anonMiB: { first: anon[0], last: anon[anon.length - 1], max: Math.max(...anon) },
+    anonSlopeSecondHalfMiBPerHour: slope(half.map((r) => r.tS / 3600), half.map((r) => r.anonMiB)),
     heapSlopeMiBPerHour: slope(hours, warm.map((r) => r.heapUsedMiB)),
     p99Ms: { median: med(p99), max: Math.max(...finite(p99)), first: p99[0], last: p99[p99.length - 1] },
     loopDelayP99MsMax: Math.max(...finite(rows.map((r) => r.loopDelayP99Ms))),
@@ -97,7 +106,7 @@ export function markdown(meta: Record<string, unknown>, s: Summary, rows: Row[])
     const last = g[g.length - 1];
     const req = g.reduce((a, r) => a + r.requests, 0);
     const failed = g.reduce((a, r) => a + r.failed, 0);
-    return `| ${f(last.tS / 60)} | ${f(last.rssMiB)} | ${f(last.heapUsedMiB)} | ${f(last.externalMiB)} | ${f(Math.max(...g.map((r) => r.cacheMiB)), 2)} | ${req}${failed ? ` (${failed} failed)` : ''} | ${f(med(g.map((r) => r.p50Ms)), 0)} | ${g.map((r) => f(r.p99Ms, 0)).join(' ')} | ${f(Math.max(...g.map((r) => r.loopDelayP99Ms)))} | ${f(last.load1, 2)} |`;
+    return `| ${f(last.tS / 60)} | ${f(last.rssMiB)} | ${f(last.anonMiB)} / ${f(last.fileMiB)} | ${f(last.heapUsedMiB)} | ${f(last.externalMiB)} | ${f(Math.max(...g.map((r) => r.cacheMiB)), 2)} | ${req}${failed ? ` (${failed} failed)` : ''} | ${f(med(g.map((r) => r.p50Ms)), 0)} | ${g.map((r) => f(r.p99Ms, 0)).join(' ')} | ${f(Math.max(...g.map((r) => r.loopDelayP99Ms)))} | ${f(last.load1, 2)} |`;
   });
   const load = s.load1.min === s.load1.max ? f(s.load1.min, 2) : `${f(s.load1.min, 2)}-${f(s.load1.max, 2)}`;
   return [
@@ -105,10 +114,11 @@ export function markdown(meta: Record<string, unknown>, s: Summary, rows: Row[])
     '',
     `- ${s.requests} requests, ${s.failed} failed (${s.refused} refused 429/503), ${s.skipped} not sent (client backlog), ${s.tokens} tokens generated (${f(s.tokensPerS)} tok/s).`,
     `- RSS first ${f(s.rssMiB.first)} / last ${f(s.rssMiB.last)} / min ${f(s.rssMiB.min)} / max ${f(s.rssMiB.max)} MiB; slope after warm-up ${f(s.rssSlopeMiBPerHour, 2)} MiB/h, over the second half ${f(s.rssSlopeSecondHalfMiBPerHour, 2)} MiB/h (JS heap ${f(s.heapSlopeMiBPerHour, 2)} MiB/h).`,
+    `- Anonymous RSS first ${f(s.anonMiB.first)} / last ${f(s.anonMiB.last)} / max ${f(s.anonMiB.max)} MiB, slope over the second half ${f(s.anonSlopeSecondHalfMiBPerHour, 2)} MiB/h; the rest is file-backed (the mapped checkpoint, code).`,
     `- Latency p99 per window: median ${f(s.p99Ms.median, 0)} ms, worst ${f(s.p99Ms.max, 0)} ms (first ${f(s.p99Ms.first, 0)}, last ${f(s.p99Ms.last, 0)}); event-loop delay p99 at most ${f(s.loopDelayP99MsMax)} ms.`,
     '',
-    '| t (min) | RSS (MiB) | heap used | external | cache (max) | requests | p50 (ms) | p99 per window (ms) | loop p99 (ms) | load 1m |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| t (min) | RSS (MiB) | anon / file | heap used | external | cache (max) | requests | p50 (ms) | p99 per window (ms) | loop p99 (ms) | load 1m |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...table,
     '',
   ].join('\n');

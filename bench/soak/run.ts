@@ -124,17 +124,20 @@ const rows: Row[] = [];
 const tStart = performance.now();
 const csvPath = join(outDir, `soak-${label}.csv`);
 mkdirSync(outDir, { recursive: true });
-const columns = ['t_s', 'rss_mib', 'heap_used_mib', 'heap_total_mib', 'external_mib', 'cache_mib', 'loop_delay_p99_ms', 'requests', 'failed', 'refused', 'skipped', 'tokens', 'p50_ms', 'p99_ms', 'ttft_p99_ms', 'complete_p99_ms', 'stream_p99_ms', 'embed_p99_ms', 'cancel_ttft_p99_ms', 'loadavg1'];
+const columns = ['t_s', 'rss_mib', 'rss_anon_mib', 'rss_file_mib', 'heap_used_mib', 'heap_total_mib', 'external_mib', 'cache_mib', 'loop_delay_p99_ms', 'requests', 'failed', 'refused', 'skipped', 'tokens', 'p50_ms', 'p99_ms', 'ttft_p99_ms', 'complete_p99_ms', 'stream_p99_ms', 'embed_p99_ms', 'cancel_ttft_p99_ms', 'loadavg1'];
 const csv = [columns.join(',')];
 const mib = (b: number) => b / 2 ** 20;
 
 async function sample(): Promise<void> {
   const text = scrape ? await server.metrics() : '';
   const w: WindowStats = window.take();
+  const memory = server.memory();
   const cache = [...text.matchAll(/^attnscan_scheduler\{[^}]*stat="cacheBytes"[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
   const row: Row = {
     tS: (performance.now() - tStart) / 1000,
-    rssMiB: mib(server.rssBytes()),
+    rssMiB: mib(memory.rss),
+    anonMiB: mib(memory.anon),
+    fileMiB: mib(memory.file),
     heapUsedMiB: mib(metricValue(text, 'attnscan_nodejs_heap_size_used_bytes')),
     heapTotalMiB: mib(metricValue(text, 'attnscan_nodejs_heap_size_total_bytes')),
     externalMiB: mib(metricValue(text, 'attnscan_nodejs_external_memory_bytes')),
@@ -148,10 +151,10 @@ async function sample(): Promise<void> {
   rows.push(row);
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '');
   csv.push(
-    [f(row.tS, 0), f(row.rssMiB), f(row.heapUsedMiB), f(row.heapTotalMiB), f(row.externalMiB), f(row.cacheMiB, 2), f(row.loopDelayP99Ms), w.requests, w.failed, w.refused, row.skipped, w.tokens, f(w.p50Ms), f(w.p99Ms), f(w.ttftP99Ms), f(w.byKindP99Ms.complete), f(w.byKindP99Ms.stream), f(w.byKindP99Ms.embed), f(w.byKindP99Ms.cancel), f(row.load1, 2)].join(','),
+    [f(row.tS, 0), f(row.rssMiB), f(row.anonMiB), f(row.fileMiB), f(row.heapUsedMiB), f(row.heapTotalMiB), f(row.externalMiB), f(row.cacheMiB, 2), f(row.loopDelayP99Ms), w.requests, w.failed, w.refused, row.skipped, w.tokens, f(w.p50Ms), f(w.p99Ms), f(w.ttftP99Ms), f(w.byKindP99Ms.complete), f(w.byKindP99Ms.stream), f(w.byKindP99Ms.embed), f(w.byKindP99Ms.cancel), f(row.load1, 2)].join(','),
   );
   writeFileSync(csvPath, `${csv.join('\n')}\n`);
-  console.log(`${f(row.tS, 0).padStart(5)} s  RSS ${f(row.rssMiB)} MiB  heap ${f(row.heapUsedMiB)} MiB  ext ${f(row.externalMiB)} MiB  ${w.requests} req (${w.failed} failed${skipped ? `, ${row.skipped} skipped` : ''})  p50 ${f(w.p50Ms, 0)} / p99 ${f(w.p99Ms, 0)} ms  loop p99 ${f(row.loopDelayP99Ms)} ms  load ${f(row.load1, 2)}`);
+  console.log(`${f(row.tS, 0).padStart(5)} s  RSS ${f(row.rssMiB)} MiB (anon ${f(row.anonMiB)})  heap ${f(row.heapUsedMiB)} MiB  ext ${f(row.externalMiB)} MiB  ${w.requests} req (${w.failed} failed${skipped ? `, ${row.skipped} skipped` : ''})  p50 ${f(w.p50Ms, 0)} / p99 ${f(w.p99Ms, 0)} ms  loop p99 ${f(row.loopDelayP99Ms)} ms  load ${f(row.load1, 2)}`);
 }
 
 const meta = { ...machineBase(), date: new Date().toISOString(), label, minutes, rate: streams ? undefined : rate, streams: streams || undefined, sampleS, maxTokens, mix: usable, serveArgs, models: listed.data };

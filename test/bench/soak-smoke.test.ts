@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'attnscan-soak-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const row = (tS: number, rssMiB: number, p99Ms = 10): Row => ({
-  tS, rssMiB, heapUsedMiB: 10, heapTotalMiB: 20, externalMiB: 1, cacheMiB: 0, loopDelayP99Ms: 5, skipped: 0, load1: 1,
+  tS, rssMiB, anonMiB: rssMiB / 2, fileMiB: rssMiB / 2, heapUsedMiB: 10, heapTotalMiB: 20, externalMiB: 1, cacheMiB: 0, loopDelayP99Ms: 5, skipped: 0, load1: 1,
   requests: 10, failed: 0, refused: 0, tokens: 5, p50Ms: 5, p99Ms, ttftP99Ms: 3, byKindP99Ms: { complete: 1, stream: 1, embed: 1, cancel: 1 },
 });
 
@@ -52,12 +52,14 @@ describe('npm run soak, briefly', () => {
     const r = run(['--minutes', '0.1', '--rate', '5', '--label', 'rate']);
     expect(r.status, r.stderr).toBe(0);
     const csv = readFileSync(join(dir, 'soak-rate.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toMatch(/^t_s,rss_mib,heap_used_mib,/);
+    expect(csv[0]).toMatch(/^t_s,rss_mib,rss_anon_mib,rss_file_mib,heap_used_mib,/);
     expect(csv).toHaveLength(4);
     const { summary } = JSON.parse(readFileSync(join(dir, 'soak-rate.json'), 'utf8'));
     expect(summary.requests).toBeGreaterThanOrEqual(20);
     expect(summary.failed).toBe(0);
     expect(summary.rssMiB.max).toBeGreaterThan(10);
+    expect(summary.anonMiB.max).toBeGreaterThan(10);
+    expect(summary.anonMiB.max).toBeLessThan(summary.rssMiB.max);
     expect(readFileSync(join(dir, 'soak-rate.md'), 'utf8')).toContain('| t (min) | RSS (MiB) |');
   }, 100_000);
 
