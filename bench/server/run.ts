@@ -7,20 +7,14 @@
 // event-loop delay p99 and RSS (scraped from its /metrics). JSON to bench/results/server.json and
 // the same as markdown (server.md next to it). The BERT-base-shaped checkpoint serves
 // /v1/embeddings: requests/s and latency at the same concurrencies.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 
 import { machineBase } from '../lib/util.js';
-import { ensureCheckpoint, specs } from '../models/checkpoints.js';
 import { type EmbedLevelResult, type LevelResult, runEmbedLevel, runLevel } from './client.js';
-import { writeVocabTokenizer } from './tokenizer.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
+import { root, servable as servableCheckpoint, startServer as startChild } from './serve.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,56 +39,8 @@ const cache = values.cache ?? join(root, 'build-bench', 'models');
 const work = values.work ?? join(root, 'build-bench', 'server');
 const out = values.out ?? join(root, 'bench', 'results', values.tiny ? 'server-tiny.json' : 'server.json');
 
-/** The cached checkpoint with a tokenizer beside it (weights and config linked, not copied). */
-function servable(kind: 'llama' | 'mamba' | 'bert'): { name: string; dir: string } {
-  const spec = specs(values.tiny ?? false).find((s) => s.kind === kind && s.dtype === 'F32')!;
-  const { dir: weights } = ensureCheckpoint(cache, spec);
-  const dir = join(work, spec.name);
-  if (!existsSync(join(dir, 'tokenizer.json'))) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    for (const f of ['config.json', 'model.safetensors']) symlinkSync(join(weights, f), join(dir, f));
-    writeVocabTokenizer(dir, spec.config.vocab_size as number);
-  }
-  return { name: spec.name, dir };
-}
-
-interface Server {
-  url: string;
-  metric(name: string): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startServer(name: string, dir: string): Promise<Server> {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'lib/cli/main.ts'), 'serve', '-m', `${name}=${dir}`, '--port', '0', '--json', '--max-streams-per-client', '1000'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  p.stderr.on('data', (c) => (err += c));
-  const line = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    p.stdout.on('data', (c) => {
-      buf += c;
-      if (buf.includes('\n')) resolve(buf.split('\n')[0]);
-    });
-    p.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err.trim()}`)));
-  });
-  const { url } = JSON.parse(line) as { url: string };
-  return {
-    url,
-    async metric(m) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const hit = new RegExp(`^${m}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-      return hit ? Number(hit[1]) : NaN;
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        p.on('exit', () => resolve());
-        p.kill('SIGTERM');
-      }),
-  };
-}
+const servable = (kind: 'llama' | 'mamba' | 'bert') => servableCheckpoint(kind, values.tiny ?? false, cache, work);
+const startServer = (name: string, dir: string) => startChild(['-m', `${name}=${dir}`, '--max-streams-per-client', '1000']);
 
 interface ModelResult {
   model: string;

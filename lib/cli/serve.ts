@@ -12,7 +12,7 @@ const options = {
   model: { type: 'string', short: 'm', multiple: true },
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
-  'api-key': { type: 'string' },
+  'api-key': { type: 'string', multiple: true },
   'max-tokens': { type: 'string' },
   'max-prompt-tokens': { type: 'string' },
   'max-streams-per-client': { type: 'string' },
@@ -33,10 +33,12 @@ Options:
                                  repeatable; default: the embedded generation and embedding models
   -p, --port N                   default 8080 (0: any free port)
       --host ADDR                default 127.0.0.1 (loopback only)
-      --api-key KEY              require "Authorization: Bearer KEY" (or set ATTNSCAN_API_KEY)
+      --api-key KEY              require "Authorization: Bearer KEY"; repeatable (one key per client:
+                                 the stream limit counts per key); or ATTNSCAN_API_KEY=KEY[,KEY...]
       --max-tokens N             largest max_tokens a request may ask (default ${DEFAULT_LIMITS.maxTokens})
       --max-prompt-tokens N      longest prompt (default ${DEFAULT_LIMITS.maxPromptTokens})
-      --max-streams-per-client N concurrent generations per client address (default ${DEFAULT_LIMITS.maxStreamsPerClient})
+      --max-streams-per-client N requests one client may have running, 429 beyond: a client is
+                                 its API key, or its address without keys (default ${DEFAULT_LIMITS.maxStreamsPerClient})
       --body-limit BYTES         largest request body (default ${DEFAULT_LIMITS.bodyLimit})
       --drain-timeout SECONDS    on SIGTERM, abort what still runs after this (default 30)
       --log                      request log (JSON lines) on stdout
@@ -47,7 +49,7 @@ Options:
     const port = intOption('port', values.port, 0) ?? 8080;
     if (port > 65535) throw new UsageError('--port must be <= 65535');
     const host = values.host ?? '127.0.0.1';
-    const apiKey = values['api-key'] ?? io.env.ATTNSCAN_API_KEY ?? undefined;
+    const apiKey = apiKeys(values['api-key'], io.env.ATTNSCAN_API_KEY);
     const limits = Object.fromEntries(
       Object.entries({
         maxTokens: intOption('max-tokens', values['max-tokens'], 1),
@@ -72,12 +74,12 @@ Options:
     }
     const server = await createServer({ models, apiKey, limits, logger: values.log ?? false, drainTimeoutMs: drainSeconds * 1000 });
     const address = await server.app.listen({ port, host });
-    if (!apiKey && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    if (apiKey.length === 0 && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
       io.err.write(`attnscan: warning: listening on ${host} without --api-key: anyone who can reach this address can use the models\n`);
     }
     if (values.json) io.out.write(`${JSON.stringify({ url: address, models: models.map((m) => ({ name: m.name, architecture: m.model.architecture })) })}\n`);
     else {
-      io.err.write(`attnscan: serving ${models.map((m) => `${m.name} (${m.model.architecture})`).join(', ')} on ${address}${apiKey ? ' (API key required)' : ''}\n`);
+      io.err.write(`attnscan: serving ${models.map((m) => `${m.name} (${m.model.architecture})`).join(', ')} on ${address}${apiKey.length > 0 ? ' (API key required)' : ''}\n`);
     }
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
@@ -97,6 +99,15 @@ Options:
     return 0;
   },
 };
+
+/** --api-key values, else the comma-separated ATTNSCAN_API_KEY (empty: no auth); an empty --api-key is a mistake. */
+function apiKeys(flags: string[] | undefined, env: string | undefined): string[] {
+  if (flags !== undefined) {
+    if (flags.some((k) => k.trim() === '')) throw new UsageError('--api-key must not be empty');
+    return flags;
+  }
+  return (env ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+}
 
 /** The --model values, or the embedded models that are installed (one per distinct default). */
 function defaultSpecs(values: string[], io: Parameters<Command['run']>[1]): ModelSpec[] {

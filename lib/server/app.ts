@@ -2,9 +2,9 @@
 // and a draining close. createServer() wires served models into it; it does not listen.
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import { bearerChecker } from './auth.js';
+import { bearerChecker, normalizeApiKeys } from './auth.js';
 import { DEFAULT_LIMITS, type Limits, ServerContext } from './context.js';
-import { HttpError, toErrorAnswer } from './errors.js';
+import { HttpError, maskPaths, toErrorAnswer } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { encoderRoutes } from './routes-encode.js';
 import { generationRoutes } from './routes-generate.js';
@@ -12,7 +12,8 @@ import type { ServedModel } from './served.js';
 
 export interface ServerOptions {
   models: ServedModel[];
-  apiKey?: string;
+  /** Bearer token(s) a request must carry; each key is one client for the per-client limit. */
+  apiKey?: string | string[];
   limits?: Partial<Limits>;
   /** fastify's logger (default off). */
   logger?: boolean;
@@ -40,7 +41,8 @@ export async function createServer(opts: ServerOptions): Promise<AttnscanServer>
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  const authorized = bearerChecker(opts.apiKey);
+  const keyOf = bearerChecker(opts.apiKey);
+  const keyed = normalizeApiKeys(opts.apiKey).length > 0;
 
   app.addHook('onRequest', async (req, reply) => {
     const started = performance.now();
@@ -50,7 +52,9 @@ export async function createServer(opts: ServerOptions): Promise<AttnscanServer>
       metrics.latency.observe({ route }, (performance.now() - started) / 1000);
     });
     if (OPEN.has(req.url)) return;
-    if (!authorized(req.headers.authorization)) {
+    const key = keyOf(req.headers.authorization);
+    ctx.identify(req, keyed ? `key:${key}` : `addr:${req.ip}`);
+    if (key < 0) {
       throw new HttpError(401, 'missing or wrong API key (send Authorization: Bearer <key>)', 'invalid_request_error', 'invalid_api_key', null, { 'www-authenticate': 'Bearer' });
     }
   });
@@ -62,7 +66,7 @@ export async function createServer(opts: ServerOptions): Promise<AttnscanServer>
     void reply.code(a.status).headers(a.headers).send(a.body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { message: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+    void reply.code(404).send({ error: { message: maskPaths(`no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}`), type: 'invalid_request_error', param: null, code: 'not_found' } });
   });
 
   app.get('/health', async (_req, reply) => {

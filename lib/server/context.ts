@@ -13,7 +13,10 @@ export interface Limits {
   maxTokens: number;
   /** Longest prompt in tokens. */
   maxPromptTokens: number;
-  /** Generation requests one client (address) may have in flight (429 beyond). */
+  /**
+   * Requests (generations, embeddings, classify) one client may have in flight, 429 beyond. A
+   * client is its API key when the server has keys, else its remote address.
+   */
   maxStreamsPerClient: number;
   /** Most texts in one embeddings/classify request. */
   maxInputs: number;
@@ -31,6 +34,8 @@ export class ServerContext {
   readonly models: Map<string, ServedModel>;
   private readonly perClient = new Map<string, number>();
   readonly inflight = new Set<AbortController>();
+  /** Who sent each request, as the auth hook established it (its key's index or its address). */
+  private readonly clients = new WeakMap<FastifyRequest, string>();
   draining = false;
 
   constructor(
@@ -56,11 +61,21 @@ export class ServerContext {
     return s;
   }
 
-  /** Counts a generation against its client; the returned function releases it (once). */
-  admit(client: string): () => void {
+  identify(req: FastifyRequest, client: string): void {
+    this.clients.set(req, client);
+  }
+
+  /** The client a request counts against: set by the auth hook, else its socket's address. */
+  clientOf(req: FastifyRequest): string {
+    return this.clients.get(req) ?? `addr:${req.ip}`;
+  }
+
+  /** Counts a request against its client; the returned function releases it (once). */
+  admit(req: FastifyRequest): () => void {
+    const client = this.clientOf(req);
     const n = this.perClient.get(client) ?? 0;
     if (n >= this.limits.maxStreamsPerClient) {
-      throw new HttpError(429, `too many concurrent requests from this client (limit ${this.limits.maxStreamsPerClient})`, 'rate_limit_error', 'too_many_streams', null, { 'retry-after': '1' });
+      throw new HttpError(429, `too many concurrent requests from this client: at most ${this.limits.maxStreamsPerClient} may run at once; retry when one has finished`, 'rate_limit_error', 'too_many_streams', null, { 'retry-after': '1' });
     }
     this.perClient.set(client, n + 1);
     let released = false;

@@ -20,25 +20,40 @@ function statsOf(s: ServedModel): Stats | undefined {
 
 const QUEUE_KEYS = ['queuedRequests', 'queueDepth', 'queued'];
 
-/** Tokens in the last `windowS` seconds, per model, for a rate that reflects now rather than since start. */
-class RecentRate {
+/**
+ * Tokens in the last `windowS` seconds, per model, for a rate that reflects now rather than since
+ * start: one [second, count] bucket per second, old ones dropped on every add, so the memory is
+ * bounded whether or not anything scrapes /metrics.
+ */
+export class RecentRate {
   private readonly buckets = new Map<string, number[]>();
   constructor(private readonly windowS = 10) {}
   add(model: string, n = 1): void {
     const sec = Math.floor(performance.now() / 1000);
     let b = this.buckets.get(model);
     if (!b) this.buckets.set(model, (b = []));
-    b.push(sec, n);
+    if (b.length > 0 && b[b.length - 2] === sec) b[b.length - 1] += n;
+    else {
+      this.trim(b, sec);
+      b.push(sec, n);
+    }
   }
   rate(model: string): number {
     const b = this.buckets.get(model) ?? [];
-    const since = Math.floor(performance.now() / 1000) - this.windowS;
-    let i = 0;
-    while (i < b.length && b[i] < since) i += 2;
-    b.splice(0, i);
+    this.trim(b, Math.floor(performance.now() / 1000));
     let sum = 0;
     for (let j = 1; j < b.length; j += 2) sum += b[j];
     return sum / this.windowS;
+  }
+  /** Numbers held for a model (two per bucket). */
+  size(model: string): number {
+    return this.buckets.get(model)?.length ?? 0;
+  }
+  private trim(b: number[], now: number): void {
+    const since = now - this.windowS;
+    let i = 0;
+    while (i < b.length && b[i] < since) i += 2;
+    b.splice(0, i);
   }
 }
 

@@ -37,6 +37,7 @@ export function encoderRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const counts = texts.map((t) => s.tok.encode(t).length);
     const tooLong = counts.findIndex((n) => n > ctx.limits.maxPromptTokens);
     if (tooLong >= 0) throw new HttpError(400, `input ${tooLong} has ${counts[tooLong]} tokens; at most ${ctx.limits.maxPromptTokens}`, 'invalid_request_error', 'context_length_exceeded', 'input');
+    const release = ctx.admit(req);
     const cancel = ctx.cancellation(req, reply);
     try {
       const out = await featureExtraction(taskContext(s), s.pooling, texts, { signal: cancel.signal });
@@ -58,18 +59,21 @@ export function encoderRoutes(app: FastifyInstance, ctx: ServerContext): void {
       };
     } finally {
       cancel.done();
+      release();
     }
   });
 
   app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { body: classifySchema } }, async (req, reply) => {
     const s = ctx.resolve(req.body.model, 'classify');
     const texts = textsOf(ctx, req.body.input);
+    const release = ctx.admit(req);
     const cancel = ctx.cancellation(req, reply);
     try {
       const results = await textClassification(taskContext(s), texts, { topK: req.body.top_k ?? null, maxLength: ctx.limits.maxPromptTokens, signal: cancel.signal });
       return { object: 'list', model: s.name, data: results.map((labels, index) => ({ index, labels })) };
     } finally {
       cancel.done();
+      release();
     }
   });
 }

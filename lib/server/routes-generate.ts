@@ -111,7 +111,7 @@ const CHAT: Shape = {
 
 async function generate(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, shape: Shape, s: ServedModel, prompt: number[], body: SamplingBody, defaultMax: number): Promise<unknown> {
   const params = paramsOf(ctx, s, body, prompt.length, defaultMax);
-  const release = ctx.admit(req.ip);
+  const release = ctx.admit(req);
   const cancel = ctx.cancellation(req, reply);
   const m = ctx.metrics;
   const started = performance.now();
