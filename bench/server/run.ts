@@ -1,4 +1,4 @@
-// npm run bench:server [-- --quick] [--tiny] [--only llama,mamba,bert] [--concurrency 1,4,16]
+// npm run bench:server [-- --quick] [--tiny] [--only llama,mamba,bert] [--concurrency 1,8,32]
 //   [--tokens N] [--requests N] [--cache DIR] [--work DIR] [--out FILE]
 // The HTTP server under load on loopback: `attnscan serve` in a child process over the synthetic
 // LLaMA- and Mamba-shaped checkpoints of the model benchmarks (bench/models/checkpoints.ts, with a
@@ -30,7 +30,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick ?? false;
-const levels = (values.concurrency ?? '1,4,16').split(',').map(Number);
+const levels = (values.concurrency ?? '1,8,32').split(',').map(Number);
 const tokens = Number(values.tokens ?? (quick ? 16 : 64));
 const requestsPerStream = Number(values.requests ?? (quick ? 1 : 4));
 const only = values.only?.split(',') ?? ['llama', 'mamba', 'bert'];

@@ -101,9 +101,13 @@ export function softmax(scores: Float64Array): Float64Array {
 
 /** Chooses the next token from logits given the ids so far. */
 export function nextToken(logits: ArrayLike<number>, history: readonly number[], o: SamplingOptions, rng: SeededRandom | undefined): number {
+  const greedy = !o.temperature || !rng;
+  // Plain greedy reads the row as it is (f32 to f64 is exact, so the argmax is the same) and
+  // allocates nothing: a batched step samples every row of a large vocabulary each token.
+  if (greedy && (o.repetitionPenalty ?? 1) === 1) return argmax(logits);
   const scores = Float64Array.from(logits);
   applyRepetitionPenalty(scores, history, o.repetitionPenalty ?? 1);
-  if (!o.temperature || !rng) return argmax(scores);
+  if (greedy) return argmax(scores);
   warp(scores, o);
   const probs = softmax(scores);
   let u = rng.next();

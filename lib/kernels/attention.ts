@@ -75,3 +75,35 @@ export function attentionF32(p: AttentionParams): void {
     }
   }
 }
+
+// Ragged decode, the twin of attention_ragged_f32: `rows` independent sequences with one new query
+// each, every one over its own keys (a continuous-batching step; each sequence owns its cache).
+//   q, out:   [rows, heads, headDim]
+//   k[r], v[r]: [seqK[r], kvHeads, headDim];  keyMask[r]: [seqK[r]] or null;  bias[r]: [heads, seqK[r]] or null
+// Row r's output is attentionF32's with batch = seqQ = 1 on row r's arguments.
+export interface RaggedAttentionParams {
+  q: Float32Array;
+  out: Float32Array;
+  k: Float32Array[];
+  v: Float32Array[];
+  keyMask: (Uint8Array | null)[];
+  bias: (Float32Array | null)[];
+  seqK: number[];
+  rows: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  scale: number;
+}
+
+export function raggedAttentionF32(p: RaggedAttentionParams): void {
+  const { heads, kvHeads, headDim, scale } = p;
+  const n = heads * headDim;
+  for (let r = 0; r < p.rows; r++) {
+    attentionF32({
+      q: p.q.subarray(r * n, (r + 1) * n), out: p.out.subarray(r * n, (r + 1) * n), k: p.k[r], v: p.v[r],
+      keyMask: p.keyMask[r], bias: p.bias[r], biasBatched: false,
+      batch: 1, seqQ: 1, seqK: p.seqK[r], heads, kvHeads, headDim, scale, causal: false,
+    });
+  }
+}

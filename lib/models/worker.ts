@@ -101,7 +101,10 @@ async function handle(msg: Request): Promise<void> {
         prompts: msg.prompts,
         options: msg.options,
         abort: msg.abort,
-        emit: (tokens, logits) => post({ type: 'tokens', id, tokens, ...(msg.withLogits ? { logits } : {}) }, msg.withLogits ? [logits.buffer as ArrayBuffer] : []),
+        emit: (tokens, logitsOf) => {
+          const logits = msg.withLogits ? logitsOf() : undefined;
+          post({ type: 'tokens', id, tokens, ...(logits ? { logits } : {}) }, logits ? [logits.buffer as ArrayBuffer] : []);
+        },
         finish: (e) => post(e === undefined ? { type: 'done', id } : { type: 'error', id, error: serializeError(e) }),
       });
       return;

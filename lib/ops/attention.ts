@@ -28,7 +28,8 @@ function fmt(dims: readonly number[]): string {
 }
 
 /** A bare typed array must have one of the allowed lengths; a tensor is checked by tensorArg. */
-function bareOrTensor<T extends Float32Array | Uint8Array>(
+export function bareOrTensor<T extends Float32Array | Uint8Array>(
+  kernel: string,
   name: string,
   value: unknown,
   ctor: { new (n: number): T; name: string },
@@ -38,18 +39,18 @@ function bareOrTensor<T extends Float32Array | Uint8Array>(
     const shape = shapes.find((s) => s.reduce((a, b) => a * b, 1) === value.length);
     if (!shape) {
       const want = shapes.map((s) => `${s.reduce((a, b) => a * b, 1)} (${fmt(s)})`).join(' or ');
-      throw new ShapeError(`${NAME}: ${name} has ${value.length} elements, expected ${want}`);
+      throw new ShapeError(`${kernel}: ${name} has ${value.length} elements, expected ${want}`);
     }
     return { data: value, dims: shape };
   }
   if (ArrayBuffer.isView(value)) {
-    throw new DTypeError(`${NAME}: ${name} must be a ${ctor.name} or a tensor of one, got ${value.constructor.name}`);
+    throw new DTypeError(`${kernel}: ${name} must be a ${ctor.name} or a tensor of one, got ${value.constructor.name}`);
   }
   const v = value as { dims?: unknown } | null;
   const rank = v && typeof v === 'object' && Array.isArray(v.dims) ? v.dims.length : shapes[0].length;
-  const t = tensorArg(NAME, name, value, ctor, rank);
+  const t = tensorArg(kernel, name, value, ctor, rank);
   if (!shapes.some((s) => s.length === t.dims.length && s.every((d, i) => d === t.dims[i]))) {
-    throw new ShapeError(`${NAME}: ${name} dims ${fmt(t.dims)} do not match the expected ${shapes.map(fmt).join(' or ')}`);
+    throw new ShapeError(`${kernel}: ${name} dims ${fmt(t.dims)} do not match the expected ${shapes.map(fmt).join(' or ')}`);
   }
   return { data: t.data, dims: [...t.dims] };
 }
@@ -71,11 +72,11 @@ export const attention = defineKernel<AttentionArgs, Tensor>({
     if (heads % kvHeads !== 0) {
       throw new ShapeError(`${NAME}: heads (${heads}, q dims ${fmt(q.dims)}) must be a multiple of kvHeads (${kvHeads}, k dims ${fmt(k.dims)})`);
     }
-    const mask = a.keyPaddingMask == null ? null : bareOrTensor('keyPaddingMask', a.keyPaddingMask, Uint8Array, [[batch, seqK]]);
+    const mask = a.keyPaddingMask == null ? null : bareOrTensor(NAME, 'keyPaddingMask', a.keyPaddingMask, Uint8Array, [[batch, seqK]]);
     const bias =
       a.bias == null
         ? null
-        : bareOrTensor('bias', a.bias, Float32Array, [
+        : bareOrTensor(NAME, 'bias', a.bias, Float32Array, [
             [heads, seqQ, seqK],
             [batch, heads, seqQ, seqK],
           ]);

@@ -7,12 +7,14 @@ import * as embedding from './embedding.js';
 import * as linear from './linear.js';
 import * as linearGroup from './linear-group.js';
 import * as norm from './norm.js';
+import * as raggedAttention from './ragged-attention.js';
 import * as rope from './rope.js';
 import * as scan from './scan.js';
 import * as softmax from './softmax.js';
 
 export type { KernelOptions } from './define.js';
 export type { AttentionArgs } from './attention.js';
+export type { RaggedAttentionArgs, RaggedAttentionRow } from './ragged-attention.js';
 export type { BinaryArgs, GeluMulArgs, SiluMulArgs } from './elementwise.js';
 export type { CausalConv1dArgs, CausalConv1dResult } from './conv.js';
 export type { EmbeddingArgs } from './embedding.js';
@@ -34,6 +36,8 @@ export const kernels = {
   reluAsync: act.relu.async,
   attention: attention.attention.sync,
   attentionAsync: attention.attention.async,
+  raggedAttention: raggedAttention.raggedAttention.sync,
+  raggedAttentionAsync: raggedAttention.raggedAttention.async,
   selectiveScan: scan.selectiveScan.sync,
   selectiveScanAsync: scan.selectiveScan.async,
   causalConv1d: conv.causalConv1d.sync,

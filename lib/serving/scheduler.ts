@@ -29,8 +29,11 @@ export interface Job {
   options: GenerateOptions;
   /** Set to non-zero by the caller to cancel (checked between steps and between prefill layers). */
   abort: Int32Array;
-  /** One step: each prompt's new token (null once it stopped) and its logits row (zeros once stopped). */
-  emit(tokens: (number | null)[], logits: Float32Array): void;
+  /**
+   * One step: each prompt's new token (null once it stopped); logits(), called within emit, gives
+   * their logits rows (zeros once stopped) in a new buffer, built only when asked for.
+   */
+  emit(tokens: (number | null)[], logits: () => Float32Array): void;
   finish(error?: unknown): void;
 }
 
@@ -240,10 +243,9 @@ export class Scheduler {
   /** Samples the call's rows from their logits (in row order, one generator), emits, and ends the call when done. */
   private sample(e: Entry): void {
     const vocab = this.net.vocabSize;
-    const logits = new Float32Array(e.seqs.length * vocab);
+    const rows = e.seqs.map((s) => (s.done ? undefined : s.logits));
     const tokens = e.seqs.map((s, b) => {
       if (s.done) return null;
-      logits.set(s.logits!, b * vocab);
       const { token, stopped } = sampleRow(e.plan, e.job.options, b, s.logits!);
       s.logits = undefined;
       s.token = token;
@@ -252,7 +254,12 @@ export class Scheduler {
     });
     e.steps++;
     this.totals.tokensGenerated += tokens.filter((t) => t !== null).length;
-    e.job.emit(tokens, logits);
+    // Views of this step's logits, valid until the next step (hence logits() only within emit).
+    e.job.emit(tokens, () => {
+      const logits = new Float32Array(e.seqs.length * vocab);
+      rows.forEach((row, b) => row && logits.set(row, b * vocab));
+      return logits;
+    });
     if (e.seqs.every((s) => s.done) || e.steps >= e.plan.maxNew) this.end(e);
   }
 

@@ -2,6 +2,10 @@
 //                      keyMask?, bias?, biasBatched })
 //   q, out [batch, seqQ, heads, headDim]; k, v [batch, seqK, kvHeads, headDim]; keyMask Uint8Array
 //   [batch, seqK]; bias Float32Array [heads, seqQ, seqK] or (biasBatched) [batch, heads, seqQ, seqK].
+//          raggedAttention({ q, out, rows, heads, kvHeads, headDim, scale, seqK<i>, k<i>, v<i>,
+//                            keyMask<i>?, bias<i>? })  for i < rows (0..256)
+//   q, out [rows, heads, headDim]; k<i>, v<i> [seqK<i>, kvHeads, headDim]; keyMask<i> Uint8Array
+//   [seqK<i>]; bias<i> Float32Array [heads, seqK<i>].
 #include "addon/kernel_args.h"
 #include "addon/registry.h"
 #include "addon/worker.h"
@@ -13,8 +17,13 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   return bind_call(info, "attention", read_attention, run_attention);
 }
 
+Napi::Value RaggedAttention(const Napi::CallbackInfo& info) {
+  return bind_call(info, "raggedAttention", read_ragged_attention, run_ragged_attention);
+}
+
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  exports.Set("raggedAttention", Napi::Function::New(env, RaggedAttention, "raggedAttention"));
 }
 
 }  // namespace

@@ -39,6 +39,34 @@ AttentionArgs read_attention(ArgCheck& r) {
 }
 Result run_attention(const AttentionArgs& a) { return attention_f32(a); }
 
+RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
+  constexpr int64_t kMaxDim = int64_t(1) << 31;
+  RaggedAttentionArgs a{};
+  a.rows = r.dim("rows", 0, kRaggedMaxRows);
+  a.heads = r.dim("heads", 1, kMaxDim);
+  a.kv_heads = r.dim("kvHeads", 1, kMaxDim);
+  a.head_dim = r.dim("headDim", 1, kMaxDim);
+  if (r.ok() && a.heads % a.kv_heads != 0)
+    r.fail(Status::shape, "heads (" + std::to_string(a.heads) + ") must be a multiple of kvHeads (" +
+                              std::to_string(a.kv_heads) + ")");
+  a.scale = r.real32("scale", r.ok() ? 1.0 / std::sqrt(double(a.head_dim)) : 1.0);
+  const int64_t q_len = r.product({a.rows, a.heads, a.head_dim});
+  a.q = r.f32("q", q_len);
+  a.out = r.f32("out", q_len);
+  for (int64_t i = 0; r.ok() && i < a.rows; ++i) {
+    const std::string n = std::to_string(i);
+    const int64_t seq_k = r.dim(("seqK" + n).c_str(), 0, kMaxDim);
+    const int64_t kv_len = r.product({seq_k, a.kv_heads, a.head_dim});
+    a.seq_k[i] = seq_k;
+    a.k[i] = r.f32(("k" + n).c_str(), kv_len);
+    a.v[i] = r.f32(("v" + n).c_str(), kv_len);
+    a.key_mask[i] = r.u8(("keyMask" + n).c_str(), seq_k, true);
+    a.bias[i] = r.f32(("bias" + n).c_str(), r.product({a.heads, seq_k}), true);
+  }
+  return a;
+}
+Result run_ragged_attention(const RaggedAttentionArgs& a) { return attention_ragged_f32(a); }
+
 LinearArgs read_linear(ArgCheck& a) {
   LinearArgs p{};
   p.rows = a.dim("rows", 0);

@@ -21,6 +21,8 @@ namespace attnscan {
 
 AttentionArgs read_attention(ArgCheck& r);
 Result run_attention(const AttentionArgs& a);
+RaggedAttentionArgs read_ragged_attention(ArgCheck& r);
+Result run_ragged_attention(const RaggedAttentionArgs& a);
 
 LinearArgs read_linear(ArgCheck& r);
 Result run_linear(const LinearArgs& a);

@@ -7,6 +7,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
+
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define ATTNSCAN_PAUSE() _mm_pause()
@@ -22,9 +26,24 @@ namespace {
 
 thread_local bool t_inside_job = false;
 
+// The pool's threads live as long as the process, but Node unloads the addon when the last JS
+// environment that loaded it goes away (an addon used only from worker threads that all exit):
+// a worker then spins in unmapped code. Marking our own, already loaded, object RTLD_NODELETE
+// keeps the code mapped.
+void pin_library() {
+#if defined(__unix__) || defined(__APPLE__)
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&pin_library), &info) != 0 && info.dli_fname != nullptr)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+#endif
+}
+
 class Pool {
  public:
-  Pool() { resize(std::max(1u, std::thread::hardware_concurrency())); }
+  Pool() {
+    pin_library();
+    resize(std::max(1u, std::thread::hardware_concurrency()));
+  }
   ~Pool() { stop_workers(); }
 
   int size() const { return size_; }

@@ -112,7 +112,9 @@ ATTNSCAN_TEST("matmul group: q/k/v-style groups match the reference per part (GE
     check_group(rng, 1, 256, {130, 64, 65}, wt);  // over the pool threshold, slices cross parts
     check_group(rng, 3, 100, {33, 7, 130}, wt);
     check_group(rng, 8, 33, {16, 16}, wt);
-    check_group(rng, 9, 40, {70, 5}, wt);  // GEMM fallback
+    check_group(rng, 9, 40, {70, 5}, wt);     // GEMV blocks of 8 + 1 rows
+    check_group(rng, 16, 300, {130, 64}, wt);  // two full blocks, over the pool threshold
+    check_group(rng, 17, 40, {70, 5}, wt);    // GEMM fallback
     check_group(rng, 2, 0, {3, 2}, wt);    // empty input axis: bias only
   }
 }
@@ -125,7 +127,9 @@ ATTNSCAN_TEST("matmul gated: act(x·gateᵀ + b) * (x·upᵀ) matches the refere
       check_gated(rng, 1, 256, 200, wt, act);
       check_gated(rng, 5, 100, 65, wt, act);
       check_gated(rng, 8, 33, 130, wt, act);
-      check_gated(rng, 12, 40, 70, wt, act);  // GEMM path with temporaries
+      check_gated(rng, 12, 40, 70, wt, act);   // GEMV blocks of 8 + 4 rows
+      check_gated(rng, 16, 300, 130, wt, act);  // two full blocks, over the pool threshold
+      check_gated(rng, 17, 40, 70, wt, act);   // GEMM path with temporaries
     }
   }
 }

@@ -58,7 +58,7 @@ void check(const Problem& p, test::Rng& rng) {
 
 ATTNSCAN_TEST("matmul: every ISA matches the reference (GEMV and GEMM, all weight types)") {
   test::Rng rng(11);
-  const int64_t rows_list[] = {1, 2, 3, 4, 5, 7, 8, 9, 17, 64, 130};
+  const int64_t rows_list[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 64, 130};
   const int64_t dims[] = {1, 7, 15, 16, 17, 33, 100, 257};
   for (WeightType wt : {WeightType::f32, WeightType::f16, WeightType::bf16}) {
     for (size_t i = 0; i < sizeof rows_list / sizeof *rows_list; ++i) {

@@ -18,7 +18,7 @@ export interface LinearCase {
 }
 
 export const linearDTypes: readonly WeightDType[] = ['f32', 'f16', 'bf16'];
-const rowsList = [1, 2, 3, 5, 17, 64, 130];
+const rowsList = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 64, 130];
 const dimList = [1, 7, 15, 16, 17, 33, 100, 257];
 
 export function makeWeight(rng: Rng, outF: number, inF: number, dtype: WeightDType, scale: number): LinearWeight {

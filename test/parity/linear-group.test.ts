@@ -19,6 +19,8 @@ const shapes = [
   { lead: [3], inF: 100, outs: [33, 7, 130] },
   { lead: [2, 4], inF: 33, outs: [16, 16] },
   { lead: [9], inF: 40, outs: [70, 5] },
+  { lead: [2, 8], inF: 300, outs: [130, 130] },
+  { lead: [12], inF: 40, outs: [70, 70] },
   { lead: [17], inF: 256, outs: [130, 30, 30] },
 ];
 const dtypes: WeightDType[] = ['f32', 'f16', 'bf16'];

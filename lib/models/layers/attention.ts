@@ -6,6 +6,7 @@
 import { KvCache } from '../../generation/kv-cache.js';
 import { Tensor } from '../../tensor.js';
 import type { Weights } from '../weights.js';
+import { RAGGED_MAX_ROWS } from '../../ops/ragged-attention.js';
 import type { Ctx, RowCtx } from './context.js';
 import { linear, linearGroup } from './linear.js';
 import { type F32, reshape, rowOf, sliceLast } from './ops.js';
@@ -82,9 +83,8 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
     return a.every((x, i) => x === b[i]);
   };
 
-  /** Attention of rows sharing one state slot, mask, bias and encoder output (a whole batch, or one ragged row). */
-  function attend(q: F32, kv: { k: F32; v: F32 } | undefined, g: RowCtx, il: number, ctx: Ctx): F32 {
-    const [batch, seq] = q.dims;
+  /** The keys rows sharing one state slot, mask, bias and encoder output attend over (the cache appended first). */
+  function keysOf(kv: { k: F32; v: F32 } | undefined, g: RowCtx, il: number, ctx: Ctx, batch: number, seq: number) {
     const slot = g.state?.[il];
     let k: F32;
     let v: F32;
@@ -107,7 +107,29 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
       }
       keyPaddingMask = g.selfMask;
     }
-    return ops.attention({ q, k, v, keyPaddingMask, bias: o.useBias ? g.selfBias : undefined, scale: o.scale, causal: !o.cross && ctx.causal });
+    return { k, v, keyPaddingMask, bias: o.useBias ? g.selfBias : undefined };
+  }
+
+  /** A ragged step: each row (one token) attends over its own cache, all rows in one kernel call per chunk. */
+  function attendRows(q: F32, kv: { k: F32; v: F32 } | undefined, ctx: Ctx, il: number, together: boolean): F32 {
+    const rows = ctx.rows!;
+    const qs = together ? q : new Tensor(q.data.slice(), q.dims);
+    const keys = rows.map((g, r) => {
+      let row = { q: rowOf(q, r), kv: kv && { k: rowOf(kv.k, r), v: rowOf(kv.v, r) } };
+      if (row.kv && !together) {
+        row = rotate(row.q, row.kv, rowOf(ctx.positions, r));
+        qs.data.set(row.q.data, r * inner);
+      }
+      return keysOf(row.kv, g, il, ctx, 1, 1);
+    });
+    if (rows.length <= RAGGED_MAX_ROWS) return ops.raggedAttention({ q: qs, rows: keys, scale: o.scale });
+    const attn = new Tensor(new Float32Array(qs.data.length), qs.dims);
+    for (let r0 = 0; r0 < rows.length; r0 += RAGGED_MAX_ROWS) {
+      const r1 = Math.min(rows.length, r0 + RAGGED_MAX_ROWS);
+      const part = new Tensor(qs.data.subarray(r0 * inner, r1 * inner), [r1 - r0, ...qs.dims.slice(1)]);
+      attn.data.set(ops.raggedAttention({ q: part, rows: keys.slice(r0, r1), scale: o.scale }).data, r0 * inner);
+    }
+    return attn;
   }
 
   return (x: F32, ctx: Ctx, il: number): F32 => {
@@ -123,17 +145,10 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
     // RoPE over all rows at once, unless a ragged step's rows need different frequencies.
     const together = !ctx.rows || sameFreqs(ctx.positions);
     if (kv && together) ({ q, kv } = rotate(q, kv, ctx.positions));
-    let attn: F32;
-    if (!ctx.rows) attn = attend(q, kv, ctx, il, ctx);
-    else {
-      // Ragged: the projections above ran over every row at once; each row attends over its own cache.
-      attn = new Tensor(new Float32Array(batch * seq * inner), [batch, seq, heads, headDim]);
-      ctx.rows.forEach((g, r) => {
-        let row = { q: rowOf(q, r), kv: kv && { k: rowOf(kv.k, r), v: rowOf(kv.v, r) } };
-        if (row.kv && !together) row = rotate(row.q, row.kv, rowOf(ctx.positions, r));
-        attn.data.set(attend(row.q, row.kv, g, il, ctx).data, r * seq * inner);
-      });
-    }
+    // Ragged: the projections above ran over every row at once; each row attends over its own cache.
+    const attn = ctx.rows
+      ? attendRows(q, kv, ctx, il, together)
+      : ops.attention({ q, ...keysOf(kv, ctx, il, ctx, batch, seq), scale: o.scale, causal: !o.cross && ctx.causal });
     return out(reshape(attn, [batch, seq, inner]));
   };
 }

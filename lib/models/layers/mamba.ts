@@ -54,18 +54,29 @@ export function mambaMixer(ops: Ops, w: Weights, prefix: string, o: MambaOpts) {
 
 type StateKey = 'conv' | 'ssm';
 
-/** The slots' states stacked on the batch axis; undefined when there is no state yet (a fresh pass). */
+/**
+ * The slots' states stacked on the batch axis; undefined when there is no state yet (a fresh pass).
+ * While the batch keeps its rows in order, they are still the consecutive views scatter() made of
+ * the last step's output, which is then read in place instead of copied.
+ */
 function gather(slots: LayerState[] | undefined, key: StateKey): F32 | undefined {
   if (!slots || slots.length === 1) return slots?.[0][key];
   const parts = slots.map((s) => s[key]!);
-  const n = parts[0].data.length;
+  const first = parts[0].data;
+  const n = first.length;
+  const dims = [parts.length, ...parts[0].dims.slice(1)];
+  const inPlace = parts.every((p, r) => p.data.buffer === first.buffer && p.data.byteOffset === first.byteOffset + r * n * 4 && p.data.length === n);
+  if (inPlace && first.byteOffset + parts.length * n * 4 <= first.buffer.byteLength) {
+    return new Tensor(new Float32Array(first.buffer, first.byteOffset, parts.length * n), dims);
+  }
   const out = new Float32Array(n * parts.length);
   parts.forEach((p, r) => out.set(p.data, r * n));
-  return new Tensor(out, [parts.length, ...parts[0].dims.slice(1)]);
+  return new Tensor(out, dims);
 }
 
+/** Each slot gets its row of t as a view (kernels never write their state inputs, so views stay valid). */
 function scatter(slots: LayerState[] | undefined, key: StateKey, t: F32): void {
   if (!slots) return;
   if (slots.length === 1) slots[0][key] = t;
-  else slots.forEach((s, r) => (s[key] = new Tensor(rowOf(t, r).data.slice(), [1, ...t.dims.slice(1)])));
+  else slots.forEach((s, r) => (s[key] = rowOf(t, r)));
 }

@@ -2,7 +2,7 @@
 // inside the model's worker thread. While a kernel family has no native implementation yet the
 // call runs its TS twin instead (recorded in `fallbacks`, reported by the model), so a model on
 // the native backend always runs.
-import { kernels } from '../../ops/index.js';
+import { kernels, type RaggedAttentionRow } from '../../ops/index.js';
 import type { BackendName } from '../../backend/select.js';
 import { Tensor, type TensorLike } from '../../tensor.js';
 import type { W } from '../weights.js';
@@ -29,6 +29,8 @@ export interface Ops {
     q: F32; k: TensorLike<Float32Array>; v: TensorLike<Float32Array>;
     keyPaddingMask?: Uint8Array; bias?: Float32Array; scale?: number; causal?: boolean;
   }): F32;
+  /** One decode query per row [rows, 1, heads, headDim], each row over its own keys (a ragged step). */
+  raggedAttention(args: { q: F32; rows: RaggedAttentionRow[]; scale?: number }): F32;
   add(a: TensorLike<Float32Array>, b: TensorLike<Float32Array>): F32;
   mul(a: TensorLike<Float32Array>, b: TensorLike<Float32Array>): F32;
   siluMul(gate: F32, up: F32): F32;
@@ -91,6 +93,7 @@ export function bindOps(backend: BackendName): Ops {
     layerNorm: (x, weight, bias, eps) => call('layerNorm', kernels.layerNorm, { x, weight, bias, eps }),
     rope: (x, positions, invFreq, style) => call('rope', kernels.rope, { x, positions, invFreq, style }),
     attention: (args) => call('attention', kernels.attention, args),
+    raggedAttention: (args) => call('raggedAttention', kernels.raggedAttention, args),
     add: (a, b) => call('add', kernels.add, { a, b }),
     mul: (a, b) => call('mul', kernels.mul, { a, b }),
     siluMul: (gate, up) => call('siluMul', kernels.siluMul, { gate, up }),

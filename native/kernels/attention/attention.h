@@ -131,4 +131,27 @@ void attention_decode_f32_neon(const AttentionArgs& a, const AttentionSplit& t, 
 // Dispatching entry (arguments already validated): picks the ISA, splits the work over the pool.
 Result attention_f32(const AttentionArgs& a);
 
+// Ragged decode: `rows` independent sequences with one new query each, every one over its own
+// keys (a continuous-batching step, where each sequence owns a KV cache of its own length).
+//   q, out:      [rows, heads, head_dim]
+//   k[r], v[r]:  [seq_k[r], kv_heads, head_dim]
+//   key_mask[r]: [seq_k[r]] uint8, 1 keep (or null);  bias[r]: [heads, seq_k[r]] (or null)
+// Row r's output is attention_f32's with batch = seq_q = 1 on row r's arguments (one query after
+// its cache sees every key, so there is no causal flag), bit for bit unless that call would split
+// a long cache's keys over threads. One pool job covers every (row, kv head) pair, instead of one
+// job per row; only when the pairs are fewer than the threads does each row run alone (and split).
+constexpr int64_t kRaggedMaxRows = 256;
+struct RaggedAttentionArgs {
+  const float* q;
+  float* out;
+  const float* k[kRaggedMaxRows];
+  const float* v[kRaggedMaxRows];
+  const uint8_t* key_mask[kRaggedMaxRows];
+  const float* bias[kRaggedMaxRows];
+  int64_t seq_k[kRaggedMaxRows];
+  int64_t rows, heads, kv_heads, head_dim;
+  float scale;
+};
+Result attention_ragged_f32(const RaggedAttentionArgs& a);
+
 }  // namespace attnscan

@@ -106,7 +106,58 @@ Result run_decode(const AttentionArgs& a) {
   return {};
 }
 
+// Row r of a ragged call as a plain one-query call.
+AttentionArgs ragged_row(const RaggedAttentionArgs& a, int64_t r) {
+  AttentionArgs x{};
+  const int64_t q_row = a.heads * a.head_dim;
+  x.q = a.q + r * q_row;
+  x.out = a.out + r * q_row;
+  x.k = a.k[r];
+  x.v = a.v[r];
+  x.key_mask = a.key_mask[r];
+  x.bias = a.bias[r];
+  x.batch = 1;
+  x.seq_q = 1;
+  x.seq_k = a.seq_k[r];
+  x.heads = a.heads;
+  x.kv_heads = a.kv_heads;
+  x.head_dim = a.head_dim;
+  x.scale = a.scale;
+  return x;
+}
+
 }  // namespace
+
+Result attention_ragged_f32(const RaggedAttentionArgs& a) {
+  // Too few (row, kv head) pairs to feed the pool: each row alone, so long caches split their keys.
+  if (a.rows * a.kv_heads < num_threads()) {
+    for (int64_t r = 0; r < a.rows; ++r) {
+      const Result res = attention_f32(ragged_row(a, r));
+      if (!res.ok()) return res;
+    }
+    return {};
+  }
+  const AttentionDecodeFn fn = pick<AttentionDecodeFn>(
+      attention_decode_f32_ref, ATTNSCAN_X86(attention_decode_f32_avx2), ATTNSCAN_X86(attention_decode_f32_avx512),
+      ATTNSCAN_ARM(attention_decode_f32_neon));
+  std::atomic<bool> failed{false};
+  parallel_for(a.rows * a.kv_heads, [&](int64_t task) {
+    const AttentionArgs x = ragged_row(a, task / a.kv_heads);
+    const int64_t g = task % a.kv_heads;
+    if (x.seq_k == 0) {
+      const int64_t group = a.heads / a.kv_heads;
+      std::memset(x.out + g * group * a.head_dim, 0, size_t(group * a.head_dim) * sizeof(float));
+      return;
+    }
+    Scratch s(attention_decode_layout(x).total);
+    if (!s.data) {
+      failed = true;
+      return;
+    }
+    fn(x, AttentionSplit{0, g, 0, x.seq_k, nullptr}, s.data);
+  });
+  return failed ? oom() : Result{};
+}
 
 Result attention_f32(const AttentionArgs& a) {
   if (a.batch == 0 || a.seq_q == 0) return {};

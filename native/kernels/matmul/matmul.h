@@ -9,7 +9,8 @@
 // Two shapes of work, split over the pool by matmul_dispatch.cc:
 // - GEMV (rows <= kGemvMaxRows: decode, short prompts): memory-bound; each W row is streamed
 //   once and dotted with every x row while it is in registers, several W rows at a time,
-//   f16/bf16 converted on the fly. Tiles are ranges of outputs.
+//   f16/bf16 converted on the fly. Tiles are ranges of outputs. Up to kGemvBlockedMaxRows rows
+//   a tile runs it once per block of kGemvMaxRows rows.
 // - GEMM (more rows, prefill): compute-bound; BLIS-style blocking. A tile of y (rows x outputs)
 //   packs kKc-deep panels of W (converted to f32 while packing) and of x into the caller's
 //   scratch, then runs a register-blocked micro-kernel over them.
@@ -36,6 +37,19 @@ struct LinearArgs {
 // Up to this many rows the GEMV (no packing, W read once) also beats the GEMM: with 8 rows its
 // FMAs per weight load already keep the FMA units busy.
 constexpr int64_t kGemvMaxRows = 8;
+// Up to this many rows (a continuous-batching step of 9..16 sequences) the GEMV still beats the
+// GEMM, run as blocks of kGemvMaxRows rows over each task's outputs: the GEMM's packing converts
+// every weight to f32 for few rows, while the second block finds the task's W slice in cache.
+constexpr int64_t kGemvBlockedMaxRows = 16;
+
+// Rows [r0, r0 + kGemvMaxRows) of a (fewer at the end) as a problem of its own.
+inline LinearArgs gemv_row_block(const LinearArgs& a, int64_t r0) {
+  LinearArgs b = a;
+  b.x = a.x + r0 * a.in;
+  b.y = a.y ? a.y + r0 * a.out : nullptr;  // gatedLinear leaves gate.y and up.y null
+  b.rows = a.rows - r0 < kGemvMaxRows ? a.rows - r0 : kGemvMaxRows;
+  return b;
+}
 // GEMM blocking shared by every ISA: kMc is a multiple of each micro-kernel's row count (14, 6, 8)
 // and a GEMM tile spans at most kNcMax outputs.
 constexpr int64_t kKc = 256;
@@ -69,7 +83,7 @@ Result matmul_linear(const LinearArgs& a);
 Result matmul_linear_group(const LinearArgs* parts, int n_parts);
 
 // h [rows, out] = act(x · gateᵀ + gate_bias) * (x · upᵀ + up_bias) (SwiGLU, gated GELU): gate and up
-// share x, in, out and wtype; their y are ignored. For short x (rows <= kGemvMaxRows) each task
+// share x, in, out and wtype; their y are ignored. For short x (rows <= kGemvBlockedMaxRows) each task
 // computes a slice of outputs of both products into its own stack buffers and applies the gate
 // there (no [rows, out] intermediates, one pool job); longer x runs the two GEMMs into temporaries
 // (Status::oom if they cannot be allocated), then the gated elementwise kernel. Equals

@@ -89,7 +89,9 @@ void gemv_group(const LinearArgs& a, int64_t o) {
       w[g] = W::load(a.w, (o + g) * n + k);
     }
     for (int r = 0; r < R; ++r) {
-      const __m256 x = _mm256_loadu_ps(a.x + r * n + k);
+      __m256 x = _mm256_loadu_ps(a.x + r * n + k);
+      // In a register: gcc otherwise folds the load into each of the G FMAs (as in the avx512 GEMV).
+      __asm__("" : "+x"(x));
       for (int g = 0; g < G; ++g) acc[r][g] = _mm256_fmadd_ps(x, w[g], acc[r][g]);
     }
   }

@@ -162,7 +162,10 @@ void gemv_group(const LinearArgs& a, int64_t o) {
       w[g] = W::load(a.w, (o + g) * n + k);
     }
     for (int r = 0; r < R; ++r) {
-      const __m512 x = _mm512_loadu_ps(a.x + r * n + k);
+      __m512 x = _mm512_loadu_ps(a.x + r * n + k);
+      // In a register: gcc otherwise folds the load into each of the G FMAs, and with many rows
+      // the repeated x loads, not the FMAs or the weight stream, bound the loop.
+      __asm__("" : "+v"(x));
       for (int g = 0; g < G; ++g) acc[r][g] = _mm512_fmadd_ps(x, w[g], acc[r][g]);
     }
   }

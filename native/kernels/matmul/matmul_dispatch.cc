@@ -39,8 +39,12 @@ Result gemv(const LinearArgs& a) {
   // Below ~64 KB of weights a thread hand-off costs more than streaming them.
   const int64_t wbytes = a.out * a.in * (a.wtype == WeightType::f32 ? 4 : 2);
   const int64_t tasks = wbytes < (int64_t(1) << 16) ? 1 : std::min<int64_t>(4 * num_threads(), ceil_div(a.out, 16));
-  const int64_t chunk = round_up(ceil_div(a.out, tasks), 16);
-  parallel_for(ceil_div(a.out, chunk), [&](int64_t t) { fn(a, t * chunk, std::min(a.out, (t + 1) * chunk)); });
+  int64_t chunk = round_up(ceil_div(a.out, tasks), 16);
+  // Row blocks after the first re-read the task's W slice: small enough to still be in L2.
+  if (a.rows > kGemvMaxRows) chunk = std::min(chunk, round_up(std::max<int64_t>(1, (int64_t(1) << 18) * a.out / wbytes), 16));
+  parallel_for(ceil_div(a.out, chunk), [&](int64_t t) {
+    for (int64_t r0 = 0; r0 < a.rows; r0 += kGemvMaxRows) fn(gemv_row_block(a, r0), t * chunk, std::min(a.out, (t + 1) * chunk));
+  });
   return {};
 }
 
@@ -77,7 +81,7 @@ Result matmul_linear(const LinearArgs& a) {
       for (int64_t o = 0; o < a.out; ++o) a.y[r * a.out + o] = a.bias ? a.bias[o] : 0.0f;
     return {};
   }
-  return a.rows <= kGemvMaxRows ? gemv(a) : gemm(a);
+  return a.rows <= kGemvBlockedMaxRows ? gemv(a) : gemm(a);
 }
 
 }  // namespace attnscan

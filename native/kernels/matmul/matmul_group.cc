@@ -39,7 +39,7 @@ LinearArgs slice(const LinearArgs& a, int64_t o0, int64_t o1, float* y) {
 
 Result matmul_linear_group(const LinearArgs* parts, int n_parts) {
   if (n_parts <= 0 || parts[0].rows == 0) return {};
-  if (n_parts > kMaxParts || parts[0].rows > kGemvMaxRows || parts[0].in == 0) {
+  if (n_parts > kMaxParts || parts[0].rows > kGemvBlockedMaxRows || parts[0].in == 0) {
     for (int i = 0; i < n_parts; ++i) {
       Result r = matmul_linear(parts[i]);
       if (!r.ok()) return r;
@@ -59,7 +59,7 @@ Result matmul_linear_group(const LinearArgs* parts, int n_parts) {
     int i = 0;
     while (t >= first[i + 1]) ++i;
     const int64_t o0 = (t - first[i]) * kTask;
-    fn(parts[i], o0, std::min(parts[i].out, o0 + kTask));
+    for (int64_t r0 = 0; r0 < parts[i].rows; r0 += kGemvMaxRows) fn(gemv_row_block(parts[i], r0), o0, std::min(parts[i].out, o0 + kTask));
   };
   // Below ~64 KB of weights a thread hand-off costs more than streaming them (as matmul_linear).
   if (bytes < (int64_t(1) << 16)) {
@@ -75,7 +75,7 @@ Result matmul_gated_linear(const LinearArgs& gate, const LinearArgs& up, ActKind
   if (rows == 0 || out == 0) return {};
   const GatedFn gated = pick<GatedFn>(elementwise_gated_f32_ref, ATTNSCAN_X86(elementwise_gated_f32_avx2),
                                       ATTNSCAN_X86(elementwise_gated_f32_avx512), ATTNSCAN_ARM(elementwise_gated_f32_neon));
-  if (rows > kGemvMaxRows || gate.in == 0) {
+  if (rows > kGemvBlockedMaxRows || gate.in == 0) {
     const size_t n = size_t(rows * out);
     float* tmp = static_cast<float*>(std::malloc(sizeof(float) * n * 2));
     if (!tmp) return Result::fail(Status::oom, "gatedLinear: out of memory for the gate and up products");
@@ -92,10 +92,12 @@ Result matmul_gated_linear(const LinearArgs& gate, const LinearArgs& up, ActKind
   auto task = [&](int64_t t) {
     const int64_t o0 = t * kTask, o1 = std::min(out, o0 + kTask), w = o1 - o0;
     float g[kGemvMaxRows * kTask], u[kGemvMaxRows * kTask];
-    const LinearArgs gs = slice(gate, o0, o1, g), us = slice(up, o0, o1, u);
-    fn(gs, 0, w);
-    fn(us, 0, w);
-    for (int64_t r = 0; r < rows; ++r) gated(act, g + r * w, u + r * w, h + r * out + o0, w);
+    for (int64_t r0 = 0; r0 < rows; r0 += kGemvMaxRows) {
+      const LinearArgs gs = slice(gemv_row_block(gate, r0), o0, o1, g), us = slice(gemv_row_block(up, r0), o0, o1, u);
+      fn(gs, 0, w);
+      fn(us, 0, w);
+      for (int64_t r = 0; r < gs.rows; ++r) gated(act, g + r * w, u + r * w, h + (r0 + r) * out + o0, w);
+    }
   };
   const int64_t tasks = ceil_div(out, kTask);
   if (2 * weight_bytes(gate) < (int64_t(1) << 16)) {
