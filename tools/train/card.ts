@@ -9,8 +9,8 @@ import { pipeline } from '../../lib/pipelines/index.js';
 import type { FillMaskResult } from '../../lib/pipelines/index.js';
 
 const PROMPTS = ['A hacker is', 'The Unix', 'In the early days of the ARPANET,'];
-const MASKED = ['He wrote the program in [MASK] language.', 'A [MASK] is a person who enjoys exploring the details of programmable systems.', 'This term is [MASK] used by hackers.'];
-const SPANS = ['He wrote the program in <extra_id_0> language.', 'A hacker is a person who enjoys <extra_id_0> the details of programmable systems.', 'This term is <extra_id_0> used by hackers.'];
+const MASKED = ['Unix is an operating [MASK].', 'He wrote the program in [MASK] language.', 'A [MASK] is a person who enjoys exploring the details of programmable systems.', 'This term is [MASK] used by hackers.'];
+const SPANS = ['Unix is an operating <extra_id_0>.', 'He wrote the program in <extra_id_0> language.', 'A hacker is a person who enjoys <extra_id_0> the details of programmable systems.', 'This term is <extra_id_0> used by hackers.'];
 
 const ABOUT: Record<DefaultModelName, { arch: (c: Record<string, number>) => string; objective: string; use: string }> = {
   'attnscan-llama-tiny': {
@@ -35,8 +35,11 @@ const ABOUT: Record<DefaultModelName, { arch: (c: Record<string, number>) => str
   },
 };
 
+// Seconds per step measured at the start of the run on a lightly loaded core (train.py's log).
+const IDLE_STEP_SECONDS: Partial<Record<DefaultModelName, number>> = { 'attnscan-bert-tiny': 0.106, 'attnscan-t5-tiny': 0.1 };
+
 const NOTES: Partial<Record<DefaultModelName, string>> = {
-  'attnscan-bert-tiny': 'Undertrained: masked-language modelling gives a label at only 15% of the positions, and this run had about 870 CPU-limited steps. Its validation loss is only a little below the unigram level (about 6.6 nats), so its fills are mostly frequent tokens (" the", " a", punctuation) with weak use of context. More training (same script, larger `--minutes`) is the fix.',
+  'attnscan-bert-tiny': 'Small and trained on 1.3 MB of text: its training loss reached about 2.8 nats while the validation loss is 5.4, so it has partly memorised the Jargon File. Fills use the context for common phrasing ("This term is [MASK] used" → also / often / sometimes; "an operating [MASK]" → system) and fall back to frequent tokens or fragments for rarer words.',
   'attnscan-t5-tiny': 'Undertrained: it has learnt the span-corruption output format (sentinels in order, then `</s>`) but usually predicts empty or punctuation-only spans, so `text2text-generation` often returns an empty string once the sentinels are skipped. More training (same script, larger `--minutes`) is the fix.',
 };
 
@@ -105,7 +108,8 @@ async function card(name: DefaultModelName): Promise<void> {
     '## Training',
     '',
     `- \`${v.training.command}\` (PyTorch ${v.training.torch}, ${v.training.threads} thread, seed ${v.training.seed}; AdamW, lr ${v.training.lr} with warm-up and cosine decay, batch ${v.training.batch}).`,
-    `- ${v.training.steps} steps in ${Math.round(v.training.seconds / 60)} min wall time on a 2-core machine shared with other jobs (the step count came from a time budget).`,
+    `- ${v.training.steps} steps in ${Math.round(v.training.seconds / 60)} min wall time on a 2-core machine shared with other jobs.`,
+    ...(IDLE_STEP_SECONDS[name] ? [`- On an idle core a step takes about ${IDLE_STEP_SECONDS[name]} s (the run's first timed steps), so the same run takes about ${Math.round((IDLE_STEP_SECONDS[name]! * v.training.steps) / 60)} min there.`] : []),
     '',
     '## Validation',
     '',
