@@ -11,19 +11,27 @@
 
 namespace attnscan {
 
+namespace {
+// The head layout and softmax scale both attention entry points take.
+void read_heads(ArgCheck& r, int64_t* heads, int64_t* kv_heads, int64_t* head_dim, float* scale) {
+  constexpr int64_t kMaxDim = int64_t(1) << 31;
+  *heads = r.dim("heads", 1, kMaxDim);
+  *kv_heads = r.dim("kvHeads", 1, kMaxDim);
+  *head_dim = r.dim("headDim", 1, kMaxDim);
+  if (r.ok() && *heads % *kv_heads != 0)
+    r.fail(Status::shape, "heads (" + std::to_string(*heads) + ") must be a multiple of kvHeads (" +
+                              std::to_string(*kv_heads) + ")");
+  *scale = r.real32("scale", r.ok() ? 1.0 / std::sqrt(double(*head_dim)) : 1.0);
+}
+}  // namespace
+
 AttentionArgs read_attention(ArgCheck& r) {
   constexpr int64_t kMaxDim = int64_t(1) << 31;
   AttentionArgs a{};
   a.batch = r.dim("batch", 0, kMaxDim);
   a.seq_q = r.dim("seqQ", 0, kMaxDim);
   a.seq_k = r.dim("seqK", 0, kMaxDim);
-  a.heads = r.dim("heads", 1, kMaxDim);
-  a.kv_heads = r.dim("kvHeads", 1, kMaxDim);
-  a.head_dim = r.dim("headDim", 1, kMaxDim);
-  if (r.ok() && a.heads % a.kv_heads != 0)
-    r.fail(Status::shape, "heads (" + std::to_string(a.heads) + ") must be a multiple of kvHeads (" +
-                              std::to_string(a.kv_heads) + ")");
-  a.scale = r.real32("scale", r.ok() ? 1.0 / std::sqrt(double(a.head_dim)) : 1.0);
+  read_heads(r, &a.heads, &a.kv_heads, &a.head_dim, &a.scale);
   a.causal = r.boolean("causal", false);
   a.bias_batched = r.boolean("biasBatched", false);
   const int64_t q_len = r.product({a.batch, a.seq_q, a.heads, a.head_dim});
@@ -43,13 +51,7 @@ RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
   constexpr int64_t kMaxDim = int64_t(1) << 31;
   RaggedAttentionArgs a{};
   a.rows = r.dim("rows", 0, kRaggedMaxRows);
-  a.heads = r.dim("heads", 1, kMaxDim);
-  a.kv_heads = r.dim("kvHeads", 1, kMaxDim);
-  a.head_dim = r.dim("headDim", 1, kMaxDim);
-  if (r.ok() && a.heads % a.kv_heads != 0)
-    r.fail(Status::shape, "heads (" + std::to_string(a.heads) + ") must be a multiple of kvHeads (" +
-                              std::to_string(a.kv_heads) + ")");
-  a.scale = r.real32("scale", r.ok() ? 1.0 / std::sqrt(double(a.head_dim)) : 1.0);
+  read_heads(r, &a.heads, &a.kv_heads, &a.head_dim, &a.scale);
   const int64_t q_len = r.product({a.rows, a.heads, a.head_dim});
   a.q = r.f32("q", q_len);
   a.out = r.f32("out", q_len);
