@@ -2,6 +2,8 @@
 // run as one right-padded batch; each caller gets back exactly its own rows, trimmed to its own
 // length. Right padding with a zero mask leaves the real tokens' positions and attention as they
 // were. If the merged call fails, every call runs alone, so each error reaches its own caller.
+// While a call runs, the ones that arrive wait for it and then go together: the model's worker is
+// busy anyway, so under a steady load the batches grow with the load instead of with the window.
 import { AbortError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
@@ -92,6 +94,8 @@ export class ForwardBatcher {
   private queue: Pending[] = [];
   private hidden = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Calls sent to the model and not yet answered. */
+  private inFlight = 0;
 
   constructor(
     private readonly o: ForwardBatchOptions,
@@ -108,7 +112,7 @@ export class ForwardBatcher {
       signal?.addEventListener('abort', () => reject(new AbortError('forward aborted')), { once: true });
       this.queue.push(p);
       if (this.queue.reduce((n, q) => n + q.rows.ids.length, 0) >= this.o.maxRows) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.o.windowMs);
+      else if (this.inFlight === 0) this.timer ??= setTimeout(() => this.flush(), this.o.windowMs);
     });
   }
 
@@ -120,12 +124,12 @@ export class ForwardBatcher {
     this.queue = [];
     if (list.length === 0) return;
     if (list.length === 1) {
-      this.run(list[0].inputs).then(list[0].resolve, list[0].reject);
+      this.send(list[0].inputs).then(list[0].resolve, list[0].reject);
       return;
     }
     const merged = merge(list, this.hidden);
     const mergedLen = (merged.inputIds as { dims: number[] }).dims[1];
-    this.run(merged).then(
+    this.send(merged).then(
       (out) => {
         let from = 0;
         for (const p of list) {
@@ -137,5 +141,15 @@ export class ForwardBatcher {
         for (const p of list) this.run(p.inputs).then(p.resolve, p.reject);
       },
     );
+  }
+
+  private send(inputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.inFlight++;
+    const done = () => {
+      if (--this.inFlight === 0 && this.queue.length > 0) this.flush();
+    };
+    const call = this.run(inputs);
+    call.then(done, done);
+    return call;
   }
 }

@@ -75,6 +75,39 @@ describe('batched encoder forward', () => {
     }
   });
 
+  it('calls that arrive while a forward runs wait for it and then go as one batch', async () => {
+    const dir = writeTinyCheckpoint(join(root, 'bert-busy'), 'BertModel');
+    const m = await loadModel(dir, { backend: 'ts', forwardBatchWindowMs: 2 });
+    try {
+      const later = [{ inputIds: [[2, 5, 3]] }, { inputIds: [[2, 6, 7, 8, 3]] }, { inputIds: [[2, 9, 3]] }];
+      const alone: Awaited<ReturnType<typeof m.forward>>[] = [];
+      for (const c of later) alone.push(await m.forward(c));
+      const target = m as unknown as { forwardAlone: Model['forward'] };
+      const real = target.forwardAlone.bind(m);
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const sent = vi.spyOn(target, 'forwardAlone').mockImplementation(async (a) => {
+        await gate;
+        return real(a);
+      });
+      const first = m.forward({ inputIds: [[2, 4, 3]] });
+      const pending: Promise<Awaited<ReturnType<typeof m.forward>>>[] = [];
+      for (const c of later) {
+        // Each call far outside the 2 ms window of the one before it.
+        await new Promise((r) => setTimeout(r, 15));
+        pending.push(m.forward(c));
+      }
+      expect(sent).toHaveBeenCalledTimes(1);
+      open();
+      await first;
+      const got = await Promise.all(pending);
+      expect(sent).toHaveBeenCalledTimes(2);
+      got.forEach((g, i) => expectSame(g.lastHiddenState, alone[i].lastHiddenState, `call ${i}`));
+    } finally {
+      await m.dispose();
+    }
+  });
+
   it('feature-extraction: concurrent texts equal one by one', async () => {
     const fe = await pipeline('feature-extraction', fixtureWithTokenizer(root, 'bert'), { backend: 'ts' });
     try {
