@@ -29,6 +29,8 @@ export function convCausalF32(
 ): void {
   const { batch, seqLen, dim, width } = s;
   const hist = width - 1;
+  // No input and no state to carry: nothing is read or written, whatever batch and dim claim.
+  if (seqLen === 0 && hist === 0) return;
   for (let b = 0; b < batch; b++) {
     for (let d = 0; d < dim; d++) {
       // The input at position p in [-hist, seqLen): state for p < 0, x otherwise.

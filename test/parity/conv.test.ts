@@ -119,4 +119,13 @@ describe.runIf(nativeLoaded)('causal conv1d: the addon checks its own arguments'
     expect(call({ state: s, newState: s })).toThrow(/must not overlap/);
     await expect(nativeKernel('causalConv1d')({ ...raw(), y: new Float32Array(2) }, true)).rejects.toMatchObject({ code: 'ERR_SHAPE' });
   });
+
+  it('an empty call claiming a huge batch returns at once (no token, width 1: nothing to do)', async () => {
+    // fuzz_mamba found it: 2^40 empty tasks kept the pool busy for hours.
+    const { nativeKernel } = await import('../../lib/backend/native.js');
+    const f = () => new Float32Array(0);
+    const started = performance.now();
+    nativeKernel('causalConv1d')({ batch: 2 ** 40, seqLen: 0, dim: 1, width: 1, x: f(), weight: new Float32Array(1), y: f(), newState: f() });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });
