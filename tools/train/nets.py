@@ -459,3 +459,20 @@ def sinusoidal_positions(table, std):
     with torch.no_grad():
         table[:, 0::2] = torch.sin(pos * freq) * std * math.sqrt(2)
         table[:, 1::2] = torch.cos(pos * freq) * std * math.sqrt(2)
+
+
+def t5_init(model, c):
+    """Mesh TensorFlow's T5 initialisation (as in HF's T5PreTrainedModel._init_weights)."""
+    d, dk, h, ff = c['d_model'], c['d_kv'], c['num_heads'], c['d_ff']
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith('.q.weight'):
+                nn.init.normal_(p, 0.0, (d * dk) ** -0.5)
+            elif name.endswith(('.k.weight', '.v.weight', '.wi.weight')):
+                nn.init.normal_(p, 0.0, d ** -0.5)
+            elif name.endswith('.o.weight'):
+                nn.init.normal_(p, 0.0, (h * dk) ** -0.5)
+            elif name.endswith('.wo.weight'):
+                nn.init.normal_(p, 0.0, ff ** -0.5)
+            elif name.endswith('relative_attention_bias.weight'):
+                nn.init.normal_(p, 0.0, d ** -0.5)

@@ -63,7 +63,7 @@ CLASSES = {'llama': nets.LlamaForCausalLM, 'mamba': nets.MambaForCausalLM, 'bert
 # Small batches for the causal models (more updates of fewer tokens learn faster at this scale); the
 # encoders label only 15% of their tokens, so they need larger batches for a usable gradient.
 BATCH = {'llama': 8, 'mamba': 8, 'bert': 32, 't5': 16}
-LR = {'llama': 3e-3, 'mamba': 3e-3, 'bert': 1e-3, 't5': 3e-3}
+LR = {'llama': 3e-3, 'mamba': 3e-3, 'bert': 1e-3, 't5': 1e-3}
 # Post-LayerNorm BERT sits on the unigram plateau and can diverge without a long warm-up.
 WARMUP = {'llama': 30, 'mamba': 30, 'bert': 500, 't5': 200}
 GENERATION = {
@@ -367,6 +367,10 @@ def train(family, minutes, steps, threads):
     d = tokenizer_and_streams()
     model = CLASSES[family](CONFIGS[family])
     nets.init_weights(model, embed_std=1.0 if family == 't5' else 0.02)
+    if family == 't5':
+        # With 0.02 everywhere the encoder's outputs collapsed to one vector (cosine 0.9999 between
+        # tokens) and the decoder learned an unconditional model: every span came out as ".".
+        nets.t5_init(model, CONFIGS['t5'])
     if family == 'bert':
         nets.sinusoidal_positions(model.bert.embeddings.position_embeddings.weight, std=0.02)
     params = sum(p.numel() for p in model.parameters())
