@@ -5,7 +5,8 @@
 // (attention over the cache, norms, RoPE, per-op JS dispatch, the worker's per-token message).
 // With `reuse`, each call goes straight to the addon with one preallocated output per shape
 // instead of kernels.linear's fresh output: the difference is what allocating outputs costs.
-// npx tsx bench/models/decode-floor.ts [tokens=16] [threads] [reuse]
+// With `f32`, the weights are stored in f32 instead of f16.
+// npx tsx bench/models/decode-floor.ts [tokens=16] [threads] [reuse] [f32]
 import { nativeKernel } from '../../lib/backend/native.js';
 import { kernels, setThreads } from '../../lib/index.js';
 import { f32ToF16 } from '../../lib/kernels/half.js';
@@ -19,18 +20,25 @@ const shapes: [number, number][] = [];
 for (let l = 0; l < c.num_hidden_layers; l++) shapes.push([h, h], [kv, h], [kv, h], [h, h], [c.intermediate_size, h], [c.intermediate_size, h], [h, c.intermediate_size]);
 shapes.push([c.vocab_size, h]);
 
+const args = process.argv.slice(2);
+const [tokensArg, threadsArg] = args.filter((a) => /^\d+$/.test(a));
+const reuse = args.includes('reuse');
+const dtype = args.includes('f32') ? 'f32' : 'f16';
+
 const weights = shapes.map(([n, k], i) => {
-  const data = new Uint16Array(n * k);
+  const data = dtype === 'f32' ? new Float32Array(n * k) : new Uint16Array(n * k);
   let s = i + 1;
-  for (let j = 0; j < data.length; j++) data[j] = f32ToF16(((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04);
-  return { data, dims: [n, k], dtype: 'f16' as const };
+  for (let j = 0; j < data.length; j++) {
+    const v = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04;
+    data[j] = dtype === 'f32' ? v : f32ToF16(v);
+  }
+  return { data, dims: [n, k], dtype };
 });
 const bytes = weights.reduce((a, w) => a + w.data.byteLength, 0);
 const xs = new Map<number, Float32Array>([[h, new Float32Array(h).fill(0.1)], [c.intermediate_size, new Float32Array(c.intermediate_size).fill(0.1)]]);
 
-const tokens = Number(process.argv[2] ?? 16);
-if (process.argv[3]) setThreads(Number(process.argv[3]));
-const reuse = process.argv[4] === 'reuse';
+const tokens = Number(tokensArg ?? 16);
+if (threadsArg) setThreads(Number(threadsArg));
 const outs = new Map<number, Float32Array>();
 function gemv(w: (typeof weights)[number]): void {
   const [n, k] = w.dims;
@@ -41,7 +49,7 @@ function gemv(w: (typeof weights)[number]): void {
   }
   let out = outs.get(n);
   if (!out) outs.set(n, (out = new Float32Array(n)));
-  nativeKernel('linear')({ x, weight: w.data, out, rows: 1, inFeatures: k, outFeatures: n, dtype: 'f16' }, false);
+  nativeKernel('linear')({ x, weight: w.data, out, rows: 1, inFeatures: k, outFeatures: n, dtype }, false);
 }
 const times: number[] = [];
 const per = new Float64Array(weights.length);
@@ -56,7 +64,7 @@ for (let t = 0; t <= tokens; t++) {
 }
 const m = median(times);
 const lm = per[per.length - 1] / tokens;
-console.log(`GEMVs of one decode step${reuse ? ' (outputs reused)' : ''}: ${(bytes / 2 ** 20).toFixed(0)} MiB f16, median ${(m * 1e3).toFixed(1)} ms/token ` +
+console.log(`GEMVs of one decode step${reuse ? ' (outputs reused)' : ''}: ${(bytes / 2 ** 20).toFixed(0)} MiB ${dtype}, median ${(m * 1e3).toFixed(1)} ms/token ` +
   `(${(bytes / m / 1e9).toFixed(1)} GB/s, ${(1 / m).toFixed(1)} tok/s); LM head ${(lm * 1e3).toFixed(1)} ms; ` +
   `${weights.length} calls, mean ${((m / weights.length) * 1e6).toFixed(0)} us/call`);
 const byShape = new Map<string, { s: number; n: number; bytes: number }>();
