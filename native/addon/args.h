@@ -6,10 +6,53 @@
 #include <napi.h>
 
 #include <string>
+#include <unordered_map>
 
 #include "addon/arg_check.h"
 
 namespace attnscan {
+
+// Argument names as persistent JS strings, made once per thread's environment: reading a field
+// by its C string (napi_get_named_property) makes and internalises a new V8 string on every read
+// (StringTable::FindEntry in decode profiles: ~100 kernel calls per token, ~8 fields each).
+// Keyed by content, not pointer: some bindings build names ("weight0", "out1") in temporaries.
+class NameCache {
+ public:
+  static napi_value get(napi_env env, const char* name) {
+    NameCache& c = instance();
+    if (c.env_ != env) c.reset(env);
+    napi_value v = nullptr;
+    if (c.closed_) return napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v) == napi_ok ? v : nullptr;
+    auto it = c.refs_.find(name);
+    if (it != c.refs_.end() && napi_get_reference_value(env, it->second, &v) == napi_ok && v) return v;
+    if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v) != napi_ok) return nullptr;
+    napi_ref ref;
+    if (napi_create_reference(env, v, 1, &ref) == napi_ok) c.refs_[name] = ref;
+    return v;
+  }
+
+ private:
+  static NameCache& instance() {
+    thread_local NameCache cache;
+    return cache;
+  }
+  // A new environment on this thread (the old one's references died with it).
+  void reset(napi_env env) {
+    refs_.clear();
+    env_ = env;
+    closed_ = false;
+    napi_add_env_cleanup_hook(env, [](void* arg) { static_cast<NameCache*>(arg)->forget(); }, this);
+  }
+  // The environment is going away: its references die with it. A call still arriving from it
+  // (during teardown) gets uncached names, so the hook is never registered twice for one env.
+  void forget() {
+    refs_.clear();
+    closed_ = true;
+  }
+  napi_env env_ = nullptr;
+  bool closed_ = false;
+  std::unordered_map<std::string, napi_ref> refs_;
+};
 
 // Reads fields of the argument object as ArgValues.
 class NapiArgSource : public ArgSource {
@@ -21,21 +64,41 @@ class NapiArgSource : public ArgSource {
   ArgValue get(const char* name, int64_t) override {
     ArgValue out;
     if (obj_.IsEmpty()) return out;
-    Napi::Value v = obj_.Get(name);
-    if (v.IsUndefined() || v.IsNull()) return out;
-    if (v.IsNumber()) {
-      out.kind = ArgKind::number;
-      out.number = v.As<Napi::Number>().DoubleValue();
-    } else if (v.IsBoolean()) {
-      out.kind = ArgKind::boolean;
-      out.boolean = v.As<Napi::Boolean>().Value();
-    } else if (v.IsString()) {
-      out.kind = ArgKind::string;
-      out.string = v.As<Napi::String>().Utf8Value();
-    } else if (v.IsTypedArray()) {
-      read_typed(v, &out);
-    } else {
+    napi_value key = NameCache::get(env_, name);
+    napi_value raw = nullptr;
+    napi_valuetype type = napi_undefined;
+    if (!key || napi_get_property(env_, obj_, key, &raw) != napi_ok || napi_typeof(env_, raw, &type) != napi_ok) {
       out.kind = ArgKind::other;
+      return out;
+    }
+    Napi::Value v(env_, raw);
+    bool typed = false;
+    switch (type) {
+      case napi_undefined:
+      case napi_null:
+        break;
+      case napi_number:
+        out.kind = ArgKind::number;
+        out.number = v.As<Napi::Number>().DoubleValue();
+        break;
+      case napi_boolean:
+        out.kind = ArgKind::boolean;
+        out.boolean = v.As<Napi::Boolean>().Value();
+        break;
+      case napi_string:
+        out.kind = ArgKind::string;
+        out.string = v.As<Napi::String>().Utf8Value();
+        break;
+      case napi_object:
+        if (napi_is_typedarray(env_, raw, &typed) == napi_ok && typed) {
+          read_typed(v, &out);
+          break;
+        }
+        out.kind = ArgKind::other;
+        break;
+      default:
+        out.kind = ArgKind::other;
+        break;
     }
     return out;
   }
