@@ -1,7 +1,8 @@
 // Paired before/after decode timing on a shared, noisy machine: loads one checkpoint with two
 // checkouts of attnscan (each with its own addon) in one process and alternates short greedy decode
 // runs between them, so both see the same load; prints each side's median and fastest tokens/s
-// and the median of the per-pair ratios.
+// and the median of the per-pair ratios, and the process CPU time per token (only the running
+// side's worker is busy), which a loaded machine disturbs less than wall time.
 // npx tsx bench/models/decode-ab.ts <checkpoint dir> <baseline checkout> [tokens=16] [pairs=10] [threads]
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,24 +22,36 @@ const base = (await import(pathToFileURL(resolve(baseRoot, 'lib/index.ts')).href
 const models = { base: await base(dir, opts), new: await mine(dir, opts) };
 const prompt = Array.from({ length: 16 }, (_, i) => 3 + ((i * 7919) % (models.new.vocabSize - 3)));
 
-async function rate(m: Model): Promise<number> {
+const cpu = { base: [] as number[], new: [] as number[] };
+async function rate(m: Model, k: 'base' | 'new'): Promise<number> {
   let first = 0;
   let count = 0;
-  for await (const _ of m.generate(prompt, { maxNewTokens: tokens + 1, eosTokenId: null })) if (count++ === 0) first = now();
+  let c0 = process.cpuUsage();
+  for await (const _ of m.generate(prompt, { maxNewTokens: tokens + 1, eosTokenId: null })) {
+    if (count++ === 0) {
+      first = now();
+      c0 = process.cpuUsage();
+    }
+  }
+  const c = process.cpuUsage(c0);
+  cpu[k].push((c.user + c.system) / 1e3 / (count - 1));
   return (count - 1) / (now() - first);
 }
 
 const r = { base: [] as number[], new: [] as number[] };
 const ratios: number[] = [];
-await rate(models.base);
-await rate(models.new);
+await rate(models.base, 'base');
+await rate(models.new, 'new');
+cpu.base.length = cpu.new.length = 0;
 for (let p = 0; p < pairs; p++) {
   // Alternate which side goes first, so a drift in load favours neither.
   const order = p % 2 === 0 ? (['base', 'new'] as const) : (['new', 'base'] as const);
-  for (const k of order) r[k].push(await rate(models[k]));
+  for (const k of order) r[k].push(await rate(models[k], k));
   ratios.push(r.new[p] / r.base[p]);
 }
 await Promise.all([models.base.dispose(), models.new.dispose()]);
 const fmt = (a: number[]) => `median ${median(a).toFixed(1)} tok/s, fastest ${Math.max(...a).toFixed(1)} tok/s`;
 console.log(`decode ${tokens} tokens x ${pairs} pairs, threads ${threadsArg ?? 'default'}:`);
 console.log(`  base: ${fmt(r.base)}\n  new:  ${fmt(r.new)}\n  new/base per pair: median ${median(ratios).toFixed(2)}x`);
+const ms = (a: number[]) => `${median(a).toFixed(2)} ms (lowest ${Math.min(...a).toFixed(2)})`;
+console.log(`  process CPU per token, median: base ${ms(cpu.base)}, new ${ms(cpu.new)}; base/new ${(median(cpu.base) / median(cpu.new)).toFixed(2)}x`);

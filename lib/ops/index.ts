@@ -22,7 +22,7 @@ export type { GeluArgs, ReluArgs, SiluArgs } from './act.js';
 export type { LayerNormArgs, RmsNormArgs } from './norm.js';
 export type { LinearArgs, LinearWeight } from './linear.js';
 export type { GatedLinearArgs, LinearGroupArgs } from './linear-group.js';
-export type { RopeArgs } from './rope.js';
+export type { RopeArgs, RopeQkArgs } from './rope.js';
 export type { SelectiveScanArgs, SelectiveScanResult } from './scan.js';
 export type { SoftmaxArgs } from './softmax.js';
 export type { WeightTensor } from './weight.js';
@@ -54,6 +54,8 @@ export const kernels = {
   layerNormAsync: norm.layerNorm.async,
   rope: rope.rope.sync,
   ropeAsync: rope.rope.async,
+  ropeQk: rope.ropeQk.sync,
+  ropeQkAsync: rope.ropeQk.async,
   softmax: softmax.softmax.sync,
   softmaxAsync: softmax.softmax.async,
   embedding: embedding.embedding.sync,

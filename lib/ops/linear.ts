@@ -18,6 +18,11 @@ export interface LinearArgs {
   weight: LinearWeight;
   /** [out] */
   bias?: TensorLike<Float32Array>;
+  /**
+   * [..., out] (the result's dims), added to the result: y = x · Weightᵀ + bias + residual. A
+   * pre-norm block's skip connection fused into its last projection (one pass, no add call).
+   */
+  residual?: TensorLike<Float32Array>;
 }
 
 function weightDType(name: string, what: string, w: unknown): WeightDType {
@@ -63,19 +68,22 @@ export function checkLinear(name: string, xArg: unknown, weight: unknown, biasAr
   return { x, w, dtype, bias: bias?.data, rows, inF, outF, outDims: [...x.dims.slice(0, -1), outF] };
 }
 
-/** y [..., out] = x [..., in] · weightᵀ [in, out] + bias [out]; accumulates in f32. */
+/** y [..., out] = x [..., in] · weightᵀ [in, out] + bias [out] + residual [..., out]; accumulates in f32. */
 export const linear = defineKernel<LinearArgs, Tensor>({
   name: NAME,
   prepare(args: LinearArgs) {
     const a = argsObject(NAME, args);
     const { x, w, dtype, bias: b, rows, inF, outF, outDims } = checkLinear(NAME, a.x, a.weight, a.bias);
+    const r = optionalTensorArg(NAME, 'residual', a.residual, Float32Array, outDims.length);
+    if (r) expectDims(NAME, 'residual', r.dims, outDims);
+    const residual = r?.data;
     const out = new Tensor(new Float32Array(rows * outF), outDims);
     return {
-      native: { x: x.data, weight: w.data, bias: b, out: out.data, rows, inFeatures: inF, outFeatures: outF, dtype },
+      native: { x: x.data, weight: w.data, bias: b, residual, out: out.data, rows, inFeatures: inF, outFeatures: outF, dtype },
       ts: () => {
-        if (dtype === 'f32') linearF32(x.data, w.data as Float32Array, b, out.data, rows, inF, outF);
-        else if (dtype === 'f16') linearF16(x.data, w.data as Uint16Array, b, out.data, rows, inF, outF);
-        else linearBf16(x.data, w.data as Uint16Array, b, out.data, rows, inF, outF);
+        if (dtype === 'f32') linearF32(x.data, w.data as Float32Array, b, out.data, rows, inF, outF, residual);
+        else if (dtype === 'f16') linearF16(x.data, w.data as Uint16Array, b, out.data, rows, inF, outF, residual);
+        else linearBf16(x.data, w.data as Uint16Array, b, out.data, rows, inF, outF, residual);
       },
       result: out,
     };

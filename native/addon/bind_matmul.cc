@@ -1,6 +1,7 @@
-// kernels: linear({ x, weight, bias?, out, rows, inFeatures, outFeatures, dtype })
+// kernels: linear({ x, weight, bias?, residual?, out, rows, inFeatures, outFeatures, dtype })
 //   x [rows, inFeatures] f32; weight [outFeatures, inFeatures] Float32Array ('f32') or Uint16Array
-//   ('f16' | 'bf16'); bias [outFeatures] f32 (optional); out [rows, outFeatures] f32.
+//   ('f16' | 'bf16'); bias [outFeatures] f32 (optional); residual [rows, outFeatures] f32 (optional,
+//   added to the result; may be out itself); out [rows, outFeatures] f32.
 #include "addon/kernel_args.h"
 #include "addon/registry.h"
 #include "addon/worker.h"

@@ -1,5 +1,7 @@
-// kernels: rope({ x, out, batch, seq, heads, headDim, positions, invFreq, rotaryDim, interleaved, scaling })
+// kernels: rope({ x, out, batch, seq, heads, headDim, positions, invFreq, rotaryDim, interleaved, scaling,
+//                 k?, kOut?, kHeads? })
 // x, out: [batch, seq, heads, headDim]; positions: Int32Array [batch, seq]; invFreq: [rotaryDim / 2].
+// ropeQk also passes k, kOut: [batch, seq, kHeads, headDim], rotated with the same tables.
 #include "addon/kernel_args.h"
 #include "addon/registry.h"
 #include "addon/worker.h"

@@ -11,6 +11,11 @@
 
 namespace attnscan {
 
+// [begin, begin + n) and [other, other + n) share an element without being the same buffer.
+static bool partial_overlap(const float* p, const float* q, int64_t n) {
+  return p && q && p != q && p < q + n && q < p + n;
+}
+
 namespace {
 // The head layout and softmax scale both attention entry points take.
 void read_heads(ArgCheck& r, int64_t* heads, int64_t* kv_heads, int64_t* head_dim, float* scale) {
@@ -84,14 +89,12 @@ LinearArgs read_linear(ArgCheck& a) {
   p.w = p.wtype == WeightType::f32 ? static_cast<const void*>(a.f32("weight", nw)) : a.u16("weight", nw);
   p.bias = a.f32("bias", p.out, true);
   p.y = a.f32("out", ny);
+  p.residual = a.f32("residual", ny, true);
+  // In place (residual == out) reads each element before writing it; a shifted overlap would not.
+  if (a.ok() && partial_overlap(p.residual, p.y, ny)) a.fail(Status::shape, "residual must be out itself or not overlap it");
   return p;
 }
 Result run_linear(const LinearArgs& a) { return matmul_linear(a); }
-
-// [begin, begin + n) and [other, other + n) share an element without being the same buffer.
-static bool partial_overlap(const float* p, const float* q, int64_t n) {
-  return p && q && p != q && p < q + n && q < p + n;
-}
 
 ScanArgs read_selective_scan(ArgCheck& r) {
   ScanArgs a{};
@@ -162,9 +165,17 @@ RopeCall read_rope(ArgCheck& a) {
   c.positions = a.i32("positions", c.tokens);
   c.inv_freq = a.f32("invFreq", rotary_dim / 2);
   c.p = RopeParams{heads, head_dim, rotary_dim, interleaved, scaling};
+  if (a.has("k")) {
+    c.k.heads = a.dim("kHeads", 0);
+    const int64_t k_size = a.product({c.tokens, c.k.heads, head_dim});
+    c.k.x = a.f32("k", k_size);
+    c.k.y = a.f32("kOut", k_size);
+    // Tasks write out and kOut side by side: no byte of one may be the other's.
+    if (a.ok() && c.k.y && c.out && c.k.y < c.out + size && c.out < c.k.y + k_size) a.fail(Status::shape, "kOut must not overlap out");
+  }
   return c;
 }
-Result run_rope(const RopeCall& c) { return rope_apply_f32(c.x, c.out, c.tokens, c.positions, c.inv_freq, c.p); }
+Result run_rope(const RopeCall& c) { return rope_apply_f32(c.x, c.out, c.tokens, c.positions, c.inv_freq, c.p, c.k); }
 
 // A weight-like buffer in the dtype its tag names; null when absent and optional.
 static const void* read_tagged(ArgCheck& a, const char* name, const char* dtype_field, int64_t n, bool optional,

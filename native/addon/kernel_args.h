@@ -40,6 +40,7 @@ struct RopeCall {
   const int32_t* positions;
   const float* inv_freq;
   RopeParams p;
+  RopeTensor k;  // ropeQk's k (fields k, kOut, kHeads); none for rope
 };
 RopeCall read_rope(ArgCheck& r);
 Result run_rope(const RopeCall& c);

@@ -54,7 +54,65 @@ void check(const Problem& p, test::Rng& rng) {
   force_isa(best_isa());
 }
 
+// The residual epilogue: the reference equals the plain product plus the residual; every ISA
+// matches it with the residual in its own buffer and in place (residual == y, prefilled).
+void check_residual(const Problem& p, test::Rng& rng) {
+  std::vector<float> x = rng.normals(size_t(p.rows * p.in));
+  std::vector<float> wf = rng.normals(size_t(p.out * p.in), 1.0f / std::sqrt(float(std::max<int64_t>(p.in, 1))));
+  std::vector<uint16_t> wh(wf.size());
+  for (size_t i = 0; i < wf.size(); ++i) wh[i] = p.wtype == WeightType::f16 ? f32_to_f16(wf[i]) : f32_to_bf16(wf[i]);
+  std::vector<float> bias = rng.normals(size_t(p.out));
+  const size_t ny = size_t(p.rows * p.out);
+  std::vector<float> res = rng.normals(ny, 4.0f), plain(ny), ref(ny), got(ny + 16);
+  LinearArgs a{x.data(), p.wtype == WeightType::f32 ? static_cast<const void*>(wf.data()) : wh.data(), p.wtype,
+               p.bias ? bias.data() : nullptr, plain.data(), p.rows, p.in, p.out};
+  matmul_gemm_tile_ref(a, 0, p.rows, 0, p.out, nullptr);
+  a.y = ref.data();
+  a.residual = res.data();
+  matmul_gemm_tile_ref(a, 0, p.rows, 0, p.out, nullptr);
+  for (size_t i = 0; i < ny; ++i) plain[i] += res[i];
+  test::expect_close(ref.data(), plain.data(), ny, 1e-6f, 1e-6f, label(p, "ref") + "_residual");
+  const float tol = 2e-5f * std::sqrt(float(std::max<int64_t>(p.in, 1)));
+  for (Isa isa : supported_isas()) {
+    force_isa(isa);
+    for (bool in_place : {false, true}) {
+      std::fill(got.begin(), got.end(), 12345.0f);
+      if (in_place) std::copy(res.begin(), res.end(), got.begin());
+      a.y = got.data();
+      a.residual = in_place ? got.data() : res.data();
+      if (!matmul_linear(a).ok()) ++test::failures();
+      const std::string what = label(p, isa_name(isa)) + (in_place ? "_residual_in_place" : "_residual");
+      test::expect_close(got.data(), ref.data(), ny, tol, tol, what);
+      for (size_t i = ny; i < got.size(); ++i) {
+        if (got[i] != 12345.0f) {
+          std::fprintf(stderr, "  FAIL %s: guard word %zu overwritten\n", what.c_str(), i - ny);
+          ++test::failures();
+          break;
+        }
+      }
+    }
+  }
+  force_isa(best_isa());
+}
+
 }  // namespace
+
+ATTNSCAN_TEST("matmul: the residual epilogue on every ISA (GEMV, blocked GEMV, GEMM; own buffer and in place)") {
+  test::Rng rng(29);
+  for (WeightType wt : {WeightType::f32, WeightType::f16, WeightType::bf16}) {
+    for (int64_t rows : {1, 3, 8, 9, 16, 17, 130}) {
+      check_residual({rows, 33, 17, wt, rows % 2 == 1}, rng);
+      check_residual({rows, 100, 257, wt, rows % 2 == 0}, rng);
+    }
+    check_residual({181, 600, 1100, wt, true}, rng);
+    check_residual({2, 1030, 70, wt, false}, rng);
+  }
+  float bias[3] = {1, 2, 3}, res[6] = {10, 20, 30, 40, 50, 60}, y[6];
+  LinearArgs e{nullptr, nullptr, WeightType::f32, bias, y, 2, 0, 3, res};
+  matmul_linear(e);
+  const float want[6] = {11, 22, 33, 41, 52, 63};
+  test::expect_close(y, want, 6, 0, 0, "linear/empty-in/residual");
+}
 
 ATTNSCAN_TEST("matmul: every ISA matches the reference (GEMV and GEMM, all weight types)") {
   test::Rng rng(11);

@@ -70,4 +70,35 @@ ATTNSCAN_TEST("rope: position 0 is the identity on every ISA; in place works") {
   }
 }
 
+ATTNSCAN_TEST("rope: a second tensor (k) rotated in the same call equals a call of its own, every ISA") {
+  test::Rng rng(31);
+  struct Shape { int64_t tokens, heads, k_heads, head_dim, rot; };
+  const Shape shapes[] = {{1, 1, 1, 2, 2}, {3, 4, 1, 16, 16}, {5, 3, 7, 34, 18}, {70, 12, 12, 64, 64}, {2, 0, 3, 8, 8}, {4, 2, 0, 8, 8}};
+  for (const Shape& s : shapes) {
+    const size_t nq = size_t(s.tokens * s.heads * s.head_dim), nk = size_t(s.tokens * s.k_heads * s.head_dim);
+    const std::vector<float> q = rng.normals(nq), k = rng.normals(nk);
+    std::vector<int32_t> pos(static_cast<size_t>(s.tokens));
+    for (int64_t t = 0; t < s.tokens; ++t) pos[size_t(t)] = int32_t(t * 131 + 5);
+    const std::vector<float> inv = default_inv_freq(10000.0, s.rot);
+    for (bool interleaved : {false, true}) {
+      const RopeParams pq{s.heads, s.head_dim, s.rot, interleaved, 1.0f}, pk{s.k_heads, s.head_dim, s.rot, interleaved, 1.0f};
+      for (Isa isa : supported_isas()) {
+        force_isa(isa);
+        std::vector<float> q1(nq), k1(nk);
+        test::Guarded q2(nq), k2(nk);
+        rope_apply_f32(q.data(), q1.data(), s.tokens, pos.data(), inv.data(), pq);
+        rope_apply_f32(k.data(), k1.data(), s.tokens, pos.data(), inv.data(), pk);
+        if (!rope_apply_f32(q.data(), q2.data(), s.tokens, pos.data(), inv.data(), pq, RopeTensor{k.data(), k2.data(), s.k_heads}).ok())
+          ++test::failures();
+        const std::string what = std::string("rope qk/") + isa_name(isa) + "/h" + std::to_string(s.heads) + "k" + std::to_string(s.k_heads);
+        q2.check(what + " q guard");
+        k2.check(what + " k guard");
+        test::expect_close(q2.data(), q1.data(), nq, 0.0f, 0.0f, what + " q");
+        test::expect_close(k2.data(), k1.data(), nk, 0.0f, 0.0f, what + " k");
+      }
+    }
+  }
+  force_isa(best_isa());
+}
+
 }  // namespace attnscan

@@ -2,7 +2,7 @@
 // transformers' formulas).
 import { describe, expect, it } from 'vitest';
 
-import { positionsFromMask, relativeBucket, ropeInvFreq, ropeScalingOf, scaledInvFreq } from '../../lib/models/layers/positions.js';
+import { positionsFromMask, relativeBucket, ropeFrequencies, ropeInvFreq, ropeScalingOf, scaledInvFreq } from '../../lib/models/layers/positions.js';
 
 describe('rope inverse frequencies', () => {
   const base = ropeInvFreq(10000, 64);
@@ -26,6 +26,20 @@ describe('rope inverse frequencies', () => {
     const b = ropeInvFreq(500000, 128);
     expect(f[0]).toBe(b[0]);
     expect(f[63]).toBeCloseTo(b[63] / 8, 12);
+  });
+  it('ropeFrequencies: scaledInvFreq memoised, one shared array per length bucket', () => {
+    for (const raw of [null, { type: 'linear', factor: 4 }, { rope_type: 'llama3', factor: 8 }]) {
+      const s = ropeScalingOf(raw, 'c');
+      const f = ropeFrequencies(10000, 64, 128, s);
+      expect(f(1)).toBe(f(1000));
+      expect(f(5)).toEqual(scaledInvFreq(10000, 64, 128, s, 5));
+    }
+    const s = ropeScalingOf({ type: 'dynamic', factor: 2 }, 'c');
+    const f = ropeFrequencies(10000, 64, 128, s);
+    expect(f(1)).toBe(f(128));
+    expect(f(129)).toBe(f(129));
+    expect(f(129)).not.toBe(f(130));
+    for (const len of [1, 128, 129, 512]) expect(f(len)).toEqual(scaledInvFreq(10000, 64, 128, s, len));
   });
   it('an unknown type is refused', () => {
     expect(() => ropeScalingOf({ type: 'yarn', factor: 2 }, 'config.json')).toThrow(/unsupported rope_scaling/);

@@ -7,7 +7,7 @@ import { embedding } from '../layers/embedding.js';
 import { gatedMlp } from '../layers/mlp.js';
 import { rmsNorm } from '../layers/norm.js';
 import { activationOf } from '../layers/ops.js';
-import { ropeScalingOf, scaledInvFreq } from '../layers/positions.js';
+import { ropeFrequencies, ropeScalingOf } from '../layers/positions.js';
 import { decoderOnly } from '../net.js';
 import type { Architecture } from './types.js';
 
@@ -24,7 +24,7 @@ export const llama: Architecture = {
       tieWordEmbeddings: r.bool('tie_word_embeddings', false), attentionBias: r.bool('attention_bias', false),
       mlpBias: r.bool('mlp_bias', false), hiddenAct: activationOf(r.str('hidden_act', 'silu')),
     };
-    const invFreq = (len: number) => scaledInvFreq(c.ropeTheta, c.headDim, c.maxPositions, c.ropeScaling, len);
+    const invFreq = ropeFrequencies(c.ropeTheta, c.headDim, c.maxPositions, c.ropeScaling);
     const embed = embedding(ops, w, 'model.embed_tokens.weight', c.vocabSize, hidden);
     const blocks = Array.from({ length: c.layers }, (_, i) => {
       const p = `model.layers.${i}`;

@@ -23,7 +23,7 @@ export interface AttentionOpts {
   /** Biases on q/k/v and on o: true, false or 'optional' (attention_bias). */
   bias: boolean | 'optional';
   conv1d?: boolean;
-  /** RoPE on q and k: inverse frequencies for a sequence of the given length. */
+  /** RoPE on q and k: inverse frequencies for a sequence of the given length (the same array for lengths that share them). */
   rope?: { invFreq: (seqLen: number) => Float32Array; style: 'half' | 'interleaved' };
   scale?: number;
   /** Keys come from the encoder output (ctx.memory), computed once per sequence. */
@@ -72,15 +72,15 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
   /** RoPE on q and k at their positions, with the frequencies for a sequence reaching the last of them. */
   const rotate = (q: F32, kv: { k: F32; v: F32 }, positions: Tensor<Int32Array>) => {
     if (!o.rope) return { q, kv };
-    const invFreq = o.rope.invFreq(maxOf(positions) + 1);
-    return { q: ops.rope(q, positions, invFreq, o.rope.style), kv: { k: ops.rope(kv.k, positions, invFreq, o.rope.style), v: kv.v } };
+    const r = ops.ropeQk(q, kv.k, positions, o.rope.invFreq(maxOf(positions) + 1), o.rope.style);
+    return { q: r.q, kv: { k: r.k, v: kv.v } };
   };
   /** Whether every row of a ragged step rotates with the same frequencies (all but dynamic NTK past the trained length). */
   const sameFreqs = (positions: Tensor<Int32Array>) => {
     if (!o.rope) return true;
     const a = o.rope.invFreq(positions.data.reduce((m, p) => Math.min(m, p), Infinity) + 1);
     const b = o.rope.invFreq(maxOf(positions) + 1);
-    return a.every((x, i) => x === b[i]);
+    return a === b || a.every((x, i) => x === b[i]);
   };
 
   /** The keys rows sharing one state slot, mask, bias and encoder output attend over (the cache appended first). */
@@ -132,7 +132,7 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
     return attn;
   }
 
-  return (x: F32, ctx: Ctx, il: number): F32 => {
+  return (x: F32, ctx: Ctx, il: number, residual?: F32): F32 => {
     const [batch, seq] = x.dims;
     let q: F32;
     let kv: { k: F32; v: F32 } | undefined;
@@ -149,6 +149,6 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
     const attn = ctx.rows
       ? attendRows(q, kv, ctx, il, together)
       : ops.attention({ q, ...keysOf(kv, ctx, il, ctx, batch, seq), scale: o.scale, causal: !o.cross && ctx.causal });
-    return out(reshape(attn, [batch, seq, inner]));
+    return out(reshape(attn, [batch, seq, inner]), residual);
   };
 }

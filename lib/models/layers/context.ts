@@ -37,6 +37,11 @@ export type RowCtx = Pick<Ctx, 'state' | 'selfMask' | 'selfBias' | 'memory'>;
 export type Block = (x: F32, ctx: Ctx, il: number) => F32;
 /** A token-wise map: a norm, a projection. */
 export type Map1 = (x: F32) => F32;
+/**
+ * A residual sublayer's body: f(x), or, given `residual` (dims of f's output), residual + f(x)
+ * with the add done in f's last projection (one pass over the output instead of an add call).
+ */
+export type SublayerFn = (x: F32, ctx: Ctx, il: number, residual?: F32) => F32;
 
 /** Runs the blocks in order, checking for abort between them; collects each output when asked. */
 export function runBlocks(x: F32, blocks: Block[], ctx: Ctx, collect?: F32[]): F32 {

@@ -19,9 +19,12 @@ function params(w: Weights, name: string, inF: number, outF: number, opts: Linea
   return { weight, bias };
 }
 
-export function linear(ops: Ops, w: Weights, name: string, inF: number, outF: number, opts: LinearOpts = {}): Map1 {
+/** A projection; given `residual` (the result's dims) it returns residual + projection in one pass. */
+export type Projection = (x: F32, residual?: F32) => F32;
+
+export function linear(ops: Ops, w: Weights, name: string, inF: number, outF: number, opts: LinearOpts = {}): Projection {
   const { weight, bias } = params(w, name, inF, outF, opts);
-  return (x) => ops.linear(x, weight, bias);
+  return (x, residual) => ops.linear(x, weight, bias, residual);
 }
 
 export interface LinearGroup {

@@ -32,7 +32,7 @@ export function mambaMixer(ops: Ops, w: Weights, prefix: string, o: MambaOpts) {
   const A = new Tensor(toF32(w.get(`${prefix}.A_log`, [inner, dState])).map((a) => -Math.exp(a)), [inner, dState]);
   const D = new Tensor(toF32(w.get(`${prefix}.D`, [inner])), [inner]);
 
-  return (x: F32, ctx: Ctx, il: number): F32 => {
+  return (x: F32, ctx: Ctx, il: number, residual?: F32): F32 => {
     const [batch, seq] = x.dims;
     // A ragged step gathers every row's own conv and SSM state into one batch, and scatters back.
     const slots = ctx.rows ? ctx.rows.map((g) => g.state![il]) : ctx.state ? [ctx.state[il]] : undefined;
@@ -48,7 +48,7 @@ export function mambaMixer(ops: Ops, w: Weights, prefix: string, o: MambaOpts) {
     const scan = ops.selectiveScan({ u, delta, A, B, C, D, z, deltaBias: dtBias, deltaSoftplus: true, state: gather(slots, 'ssm') });
     scatter(slots, 'conv', conv.state);
     scatter(slots, 'ssm', scan.lastState);
-    return outProj(scan.y);
+    return outProj(scan.y, residual);
   };
 }
 

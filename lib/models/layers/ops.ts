@@ -13,7 +13,8 @@ type AnyKernel = (args: never, opts: { backend: BackendName }) => unknown;
 export interface Ops {
   readonly backend: BackendName;
   readonly fallbacks: Set<string>;
-  linear(x: TensorLike<Float32Array>, weight: W, bias?: W): F32;
+  /** x · weightᵀ + bias (+ residual, the result's dims, when given). */
+  linear(x: TensorLike<Float32Array>, weight: W, bias?: W, residual?: F32): F32;
   /** Several projections of one x in one call (q/k/v). */
   linearGroup(x: TensorLike<Float32Array>, weights: W[], biases: (W | undefined)[]): F32[];
   /** act(x · gateᵀ + gateBias) * (x · upᵀ + upBias) in one call (SwiGLU, gated GELU). */
@@ -25,6 +26,8 @@ export interface Ops {
   rmsNorm(x: TensorLike<Float32Array>, weight: W | undefined, eps: number): F32;
   layerNorm(x: TensorLike<Float32Array>, weight: W | undefined, bias: W | undefined, eps: number): F32;
   rope(x: F32, positions: TensorLike<Int32Array>, invFreq: Float32Array, style: 'half' | 'interleaved'): F32;
+  /** rope on q and k at the same positions, in one call. */
+  ropeQk(q: F32, k: F32, positions: TensorLike<Int32Array>, invFreq: Float32Array, style: 'half' | 'interleaved'): { q: F32; k: F32 };
   attention(args: {
     q: F32; k: TensorLike<Float32Array>; v: TensorLike<Float32Array>;
     keyPaddingMask?: Uint8Array; bias?: Float32Array; scale?: number; causal?: boolean;
@@ -84,7 +87,7 @@ export function bindOps(backend: BackendName): Ops {
   return {
     backend,
     fallbacks,
-    linear: (x, weight, bias) => call('linear', kernels.linear, { x, weight, bias }),
+    linear: (x, weight, bias, residual) => call('linear', kernels.linear, { x, weight, bias, residual }),
     linearGroup: (x, weights, biases) => call('linearGroup', kernels.linearGroup, { x, weights, biases }),
     gatedLinear: (x, gate, up, gateBias, upBias, activation, out) =>
       call('gatedLinear', kernels.gatedLinear, { x, gate, up, gateBias, upBias, activation, out }),
@@ -92,6 +95,7 @@ export function bindOps(backend: BackendName): Ops {
     rmsNorm: (x, weight, eps) => call('rmsNorm', kernels.rmsNorm, { x, weight, eps }),
     layerNorm: (x, weight, bias, eps) => call('layerNorm', kernels.layerNorm, { x, weight, bias, eps }),
     rope: (x, positions, invFreq, style) => call('rope', kernels.rope, { x, positions, invFreq, style }),
+    ropeQk: (q, k, positions, invFreq, style) => call('ropeQk', kernels.ropeQk, { q, k, positions, invFreq, style }),
     attention: (args) => call('attention', kernels.attention, args),
     raggedAttention: (args) => call('raggedAttention', kernels.raggedAttention, args),
     add: (a, b) => call('add', kernels.add, { a, b }),

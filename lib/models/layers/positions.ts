@@ -65,6 +65,28 @@ export function scaledInvFreq(theta: number, dim: number, maxPositions: number, 
   });
 }
 
+/**
+ * scaledInvFreq of one model, memoised by length bucket: one array for every length with the same
+ * frequencies (all of them, except dynamic NTK past maxPositions, where each length has its own),
+ * so a decode step reuses them instead of recomputing Math.pow per frequency in every layer, and
+ * callers can compare two lengths' frequencies by identity. The arrays are shared: read only.
+ */
+export function ropeFrequencies(theta: number, dim: number, maxPositions: number, s: RopeScaling | undefined): (seqLen: number) => Float32Array {
+  const short = scaledInvFreq(theta, dim, maxPositions, s, maxPositions);
+  if (s?.type !== 'dynamic') return () => short;
+  const long = new Map<number, Float32Array>();
+  return (seqLen) => {
+    if (seqLen <= maxPositions) return short;
+    let f = long.get(seqLen);
+    if (!f) {
+      if (long.size >= 256) long.clear();
+      f = scaledInvFreq(theta, dim, maxPositions, s, seqLen);
+      long.set(seqLen, f);
+    }
+    return f;
+  };
+}
+
 /** Positions 0..seq-1 after `past` cached tokens, for every row: [batch, seq]. */
 export function arangePositions(batch: number, seq: number, past = 0): Tensor<Int32Array> {
   const out = new Int32Array(batch * seq);

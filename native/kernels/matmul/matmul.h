@@ -1,8 +1,10 @@
-// linear: y = x · Wᵀ + b (PyTorch nn.Linear; GPT-2's Conv1D weights are transposed at load).
+// linear: y = x · Wᵀ + b (+ residual) (PyTorch nn.Linear; GPT-2's Conv1D weights are transposed at load).
 //   x:    [rows, in]   f32
 //   w:    [out, in]    f32, or f16 / bf16 raw bits, converted to f32 exactly (common/half.h)
 //   bias: [out]        f32, optional (null)
-//   y:    [rows, out]  f32;  y[r, o] = bias[o] + sum_k x[r, k] * w[o, k]
+//   residual: [rows, out] f32, optional (null): a pre-norm block's skip connection, added in the
+//         epilogue; may be y itself (each element is read before it is written), never a partial overlap
+//   y:    [rows, out]  f32;  y[r, o] = bias[o] + sum_k x[r, k] * w[o, k] + residual[r, o]
 // Accumulation f32. The SIMD paths sum in a different order than the reference, so they agree
 // with it to about 1e-6 relative to sum_k |x[r, k] * w[o, k]|.
 //
@@ -32,6 +34,7 @@ struct LinearArgs {
   const float* bias;  // [out] or null
   float* y;           // [rows, out]
   int64_t rows, in, out;
+  const float* residual;  // [rows, out] or null (last: positional initialisers leave it null)
 };
 
 // Up to this many rows the GEMV (no packing, W read once) also beats the GEMM: with 8 rows its
@@ -47,6 +50,7 @@ inline LinearArgs gemv_row_block(const LinearArgs& a, int64_t r0) {
   LinearArgs b = a;
   b.x = a.x + r0 * a.in;
   b.y = a.y ? a.y + r0 * a.out : nullptr;  // gatedLinear leaves gate.y and up.y null
+  b.residual = a.residual ? a.residual + r0 * a.out : nullptr;
   b.rows = a.rows - r0 < kGemvMaxRows ? a.rows - r0 : kGemvMaxRows;
   return b;
 }
@@ -78,12 +82,12 @@ void matmul_gemv_tile_neon(const LinearArgs& a, int64_t o0, int64_t o1);
 Result matmul_linear(const LinearArgs& a);
 
 // Several linears over the same x in one pool job (q/k/v; gate/up): parts[i].x, .rows and .in are
-// equal; each part has its own w, wtype, bias, y and out. A decode step issues one hand-off to the
+// equal; each part has its own w, wtype, bias, y and out (and residual: none from the addon). A decode step issues one hand-off to the
 // pool for all of them instead of one per projection. Same results as matmul_linear per part.
 Result matmul_linear_group(const LinearArgs* parts, int n_parts);
 
 // h [rows, out] = act(x · gateᵀ + gate_bias) * (x · upᵀ + up_bias) (SwiGLU, gated GELU): gate and up
-// share x, in, out and wtype; their y are ignored. For short x (rows <= kGemvBlockedMaxRows) each task
+// share x, in, out and wtype; their y are ignored and their residual must be null. For short x (rows <= kGemvBlockedMaxRows) each task
 // computes a slice of outputs of both products into its own stack buffers and applies the gate
 // there (no [rows, out] intermediates, one pool job); longer x runs the two GEMMs into temporaries
 // (Status::oom if they cannot be allocated), then the gated elementwise kernel. Equals

@@ -99,7 +99,7 @@ void gemv_group(const LinearArgs& a, int64_t o) {
     for (int g = 0; g < G; ++g) {
       float s = hsum(acc[r][g]);
       for (int64_t t = k; t < n; ++t) s += a.x[r * n + t] * W::at(a.w, (o + g) * n + t);
-      a.y[r * a.out + o + g] = s + (a.bias ? a.bias[o + g] : 0.0f);
+      a.y[r * a.out + o + g] = s + (a.bias ? a.bias[o + g] : 0.0f) + (a.residual ? a.residual[r * a.out + o + g] : 0.0f);
     }
   }
 }

@@ -179,7 +179,8 @@ void gemv_group(const LinearArgs& a, int64_t o) {
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int g = 0; g < G; ++g) a.y[r * a.out + o + g] = hsum(acc[r][g]) + (a.bias ? a.bias[o + g] : 0.0f);
+    for (int g = 0; g < G; ++g)
+      a.y[r * a.out + o + g] = hsum(acc[r][g]) + (a.bias ? a.bias[o + g] : 0.0f) + (a.residual ? a.residual[r * a.out + o + g] : 0.0f);
 }
 
 // Register budget: R x G accumulators + G weight vectors + x within the 32 zmm.

@@ -78,7 +78,8 @@ Result matmul_linear(const LinearArgs& a) {
   if (a.rows == 0 || a.out == 0) return {};
   if (a.in == 0) {
     for (int64_t r = 0; r < a.rows; ++r)
-      for (int64_t o = 0; o < a.out; ++o) a.y[r * a.out + o] = a.bias ? a.bias[o] : 0.0f;
+      for (int64_t o = 0; o < a.out; ++o)
+        a.y[r * a.out + o] = (a.bias ? a.bias[o] : 0.0f) + (a.residual ? a.residual[r * a.out + o] : 0.0f);
     return {};
   }
   return a.rows <= kGemvBlockedMaxRows ? gemv(a) : gemm(a);

@@ -60,9 +60,15 @@ void gemm_tile(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t 
   float* edge = rowbuf + 32 * kKc;        // [MR][NR] then [NR] bias
   float* edge_bias = edge + K::MR * K::NR;
   const int64_t nc = o1 - o0;
+  // A residual seeds the tile (plus the bias) and every k slice accumulates onto it: one pass over
+  // the tile, against in FMAs per element, and it works in place (residual == y).
+  if (a.residual) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t o = o0; o < o1; ++o) a.y[r * a.out + o] = a.residual[r * a.out + o] + (a.bias ? a.bias[o] : 0.0f);
+  }
   for (int64_t k0 = 0; k0 < a.in; k0 += kKc) {
     const int64_t kc = std::min(kKc, a.in - k0);
-    const bool acc = k0 > 0;
+    const bool acc = k0 > 0 || a.residual;
     pack_w<K>(a, o0, nc, k0, kc, bp, rowbuf);
     for (int64_t i0 = r0; i0 < r1; i0 += kMc) {
       const int64_t mc = std::min(kMc, r1 - i0);

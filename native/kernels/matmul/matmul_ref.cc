@@ -34,7 +34,7 @@ void linear_ref(const LinearArgs& a, int64_t r0, int64_t r1, int64_t o0, int64_t
     for (int64_t o = o0; o < o1; ++o) {
       float acc = 0.0f;
       for (int64_t k = 0; k < a.in; ++k) acc += x[k] * weight_at(a, o * a.in + k);
-      a.y[r * a.out + o] = acc + (a.bias ? a.bias[o] : 0.0f);
+      a.y[r * a.out + o] = acc + (a.bias ? a.bias[o] : 0.0f) + (a.residual ? a.residual[r * a.out + o] : 0.0f);
     }
   }
 }

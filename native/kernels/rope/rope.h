@@ -24,13 +24,22 @@ struct RopeParams {
   float scaling;
 };
 
+// A second tensor rotated at the same positions with the same per-token tables (attention's k
+// next to q, one call for both): x, y [tokens, heads, head_dim]; heads 0 = none. Same results as
+// a call of its own.
+struct RopeTensor {
+  const float* x = nullptr;
+  float* y = nullptr;
+  int64_t heads = 0;
+};
+
 // scratch: 4 * rotary_dim floats owned by the caller (per-token cos/sin tables).
 using RopeFn = void (*)(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq,
-                        const RopeParams& p, float* scratch);
-void rope_apply_f32_ref(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch);
-void rope_apply_f32_avx2(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch);
-void rope_apply_f32_avx512(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch);
-void rope_apply_f32_neon(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch);
+                        const RopeParams& p, float* scratch, const RopeTensor& k);
+void rope_apply_f32_ref(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch, const RopeTensor& k = {});
+void rope_apply_f32_avx2(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch, const RopeTensor& k = {});
+void rope_apply_f32_avx512(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch, const RopeTensor& k = {});
+void rope_apply_f32_neon(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p, float* scratch, const RopeTensor& k = {});
 
 // cos/sin of one f32 angle via libm in double, rounded to f32 (the oracle; also the ISA files'
 // fallback for huge angles).
@@ -40,6 +49,7 @@ void rope_cos_sin_ref(float angle, float* c, float* s);
 void rope_expand_pairs(const float* cos, const float* sin, int64_t half, float* cos2, float* sin2);
 
 // Dispatching entry: picks the ISA, splits tokens over the pool (Status::oom if scratch fails).
-Result rope_apply_f32(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p);
+Result rope_apply_f32(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq, const RopeParams& p,
+                      const RopeTensor& k = {});
 
 }  // namespace attnscan

@@ -87,8 +87,8 @@ void rotate_pairs(const float* x, float* y, int64_t rot, const float* cos2, cons
 }  // namespace
 
 void rope_apply_f32_avx2(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq,
-                         const RopeParams& p, float* scratch) {
-  rope_apply_driver<tables, rotate_half, rotate_pairs>(x, y, tokens, positions, inv_freq, p, scratch);
+                         const RopeParams& p, float* scratch, const RopeTensor& k) {
+  rope_apply_driver<tables, rotate_half, rotate_pairs>(x, y, tokens, positions, inv_freq, p, scratch, k);
 }
 
 }  // namespace attnscan

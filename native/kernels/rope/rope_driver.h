@@ -17,7 +17,7 @@ using RopeRotateFn = void (*)(const float* x, float* y, int64_t n, const float* 
 
 template <RopeTablesFn tables, RopeRotateFn rotate_half, RopeRotateFn rotate_pairs>
 void rope_apply_driver(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq,
-                       const RopeParams& p, float* scratch) {
+                       const RopeParams& p, float* scratch, const RopeTensor& k) {
   const int64_t half = p.rotary_dim / 2;
   float* cos = scratch;
   float* sin = scratch + half;
@@ -26,9 +26,10 @@ void rope_apply_driver(const float* x, float* y, int64_t tokens, const int32_t* 
   for (int64_t t = 0; t < tokens; ++t) {
     tables(float(positions[t]), inv_freq, half, p.scaling, cos, sin);
     if (p.interleaved) rope_expand_pairs(cos, sin, half, cos2, sin2);
-    for (int64_t h = 0; h < p.heads; ++h) {
-      const float* xh = x + (t * p.heads + h) * p.head_dim;
-      float* yh = y + (t * p.heads + h) * p.head_dim;
+    for (int64_t h = 0; h < p.heads + k.heads; ++h) {
+      const bool second = h >= p.heads;
+      const float* xh = second ? k.x + (t * k.heads + h - p.heads) * p.head_dim : x + (t * p.heads + h) * p.head_dim;
+      float* yh = second ? k.y + (t * k.heads + h - p.heads) * p.head_dim : y + (t * p.heads + h) * p.head_dim;
       if (p.interleaved) rotate_pairs(xh, yh, p.rotary_dim, cos2, sin2);
       else rotate_half(xh, yh, half, cos, sin);
       if (xh != yh)

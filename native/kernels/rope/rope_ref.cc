@@ -19,7 +19,7 @@ void rope_expand_pairs(const float* cos, const float* sin, int64_t half, float* 
 }
 
 void rope_apply_f32_ref(const float* x, float* y, int64_t tokens, const int32_t* positions, const float* inv_freq,
-                        const RopeParams& p, float* scratch) {
+                        const RopeParams& p, float* scratch, const RopeTensor& k) {
   const int64_t half = p.rotary_dim / 2;
   float* cos = scratch;
   float* sin = scratch + half;
@@ -30,9 +30,10 @@ void rope_apply_f32_ref(const float* x, float* y, int64_t tokens, const int32_t*
       cos[i] *= p.scaling;
       sin[i] *= p.scaling;
     }
-    for (int64_t h = 0; h < p.heads; ++h) {
-      const float* xh = x + (t * p.heads + h) * p.head_dim;
-      float* yh = y + (t * p.heads + h) * p.head_dim;
+    for (int64_t h = 0; h < p.heads + k.heads; ++h) {
+      const bool second = h >= p.heads;
+      const float* xh = second ? k.x + (t * k.heads + h - p.heads) * p.head_dim : x + (t * p.heads + h) * p.head_dim;
+      float* yh = second ? k.y + (t * k.heads + h - p.heads) * p.head_dim : y + (t * p.heads + h) * p.head_dim;
       for (int64_t i = 0; i < half; ++i) {
         const int64_t ia = p.interleaved ? 2 * i : i, ib = p.interleaved ? 2 * i + 1 : i + half;
         const float a = xh[ia], b = xh[ib];
