@@ -5,6 +5,7 @@ import { DTypeError, ShapeError, ValueRangeError } from '../errors.js';
 import { gatedLinearF32, type LinearPart, linearGroupF32 } from '../kernels/matmul-group.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
+import { indexedKeys } from './keys.js';
 import { type CheckedLinear, checkLinear, type LinearWeight } from './linear.js';
 import { argsObject, enumOption, expectDims, tensorArg } from './validate.js';
 
@@ -33,6 +34,8 @@ export interface GatedLinearArgs {
   /** [..., out]: written and returned instead of a fresh output (a caller's reused buffer); must not overlap x. */
   out?: TensorLike<Float32Array>;
 }
+
+const PART_KEYS = indexedKeys(['weight', 'dtype', 'bias', 'out', 'outFeatures'] as const, MAX_PARTS);
 
 function overlaps(a: Float32Array, b: Float32Array): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
@@ -63,11 +66,12 @@ export const linearGroup = defineKernel<LinearGroupArgs, Tensor[]>({
     const { x, rows, inF } = checked[0];
     const native: Record<string, unknown> = { x: x.data, rows, inFeatures: inF, parts: parts.length };
     parts.forEach((p, i) => {
-      native[`weight${i}`] = p.w;
-      native[`dtype${i}`] = p.dtype;
-      native[`bias${i}`] = p.bias;
-      native[`out${i}`] = p.y;
-      native[`outFeatures${i}`] = p.outF;
+      const key = PART_KEYS[i];
+      native[key.weight] = p.w;
+      native[key.dtype] = p.dtype;
+      native[key.bias] = p.bias;
+      native[key.out] = p.y;
+      native[key.outFeatures] = p.outF;
     });
     return { native, ts: () => linearGroupF32(x.data, parts, rows, inF), result: parts.map((p) => p.out) };
   },

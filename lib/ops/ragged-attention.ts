@@ -8,9 +8,11 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import { bareOrTensor } from './attention.js';
 import { argsObject, expectDims, f32Option, tensorArg } from './validate.js';
 import { defineKernel } from './define.js';
+import { indexedKeys } from './keys.js';
 
 /** The addon's limit on rows per call (kRaggedMaxRows); callers with more split the batch. */
 export const RAGGED_MAX_ROWS = 256;
+const ROW_KEYS = indexedKeys(['seqK', 'k', 'v', 'keyMask', 'bias'] as const, RAGGED_MAX_ROWS);
 
 export interface RaggedAttentionRow {
   /** [1, seqK, kvHeads, headDim] */
@@ -74,11 +76,12 @@ export const raggedAttention = defineKernel<RaggedAttentionArgs, Tensor>({
     const out = new Tensor(new Float32Array(n * heads * headDim), [n, 1, heads, headDim]);
     const native: Record<string, unknown> = { q: q.data, out: out.data, rows: n, heads, kvHeads: Math.max(kvHeads, 1), headDim, scale };
     for (let r = 0; r < n; r++) {
-      native[`seqK${r}`] = seqK[r];
-      native[`k${r}`] = k[r];
-      native[`v${r}`] = v[r];
-      if (keyMask[r]) native[`keyMask${r}`] = keyMask[r];
-      if (bias[r]) native[`bias${r}`] = bias[r];
+      const key = ROW_KEYS[r];
+      native[key.seqK] = seqK[r];
+      native[key.k] = k[r];
+      native[key.v] = v[r];
+      if (keyMask[r]) native[key.keyMask] = keyMask[r];
+      if (bias[r]) native[key.bias] = bias[r];
     }
     const params = { q: q.data, out: out.data, k, v, keyMask, bias, seqK, rows: n, heads, kvHeads, headDim, scale };
     return { native, ts: () => raggedAttentionF32(params), result: out };

@@ -12,46 +12,69 @@
 
 namespace attnscan {
 
-// Argument names as persistent JS strings, made once per thread's environment: reading a field
+// Argument names as internalised JS strings, made once per thread's environment: reading a field
 // by its C string (napi_get_named_property) makes and internalises a new V8 string on every read
-// (StringTable::FindEntry in decode profiles: ~100 kernel calls per token, ~8 fields each).
-// Keyed by content, not pointer: some bindings build names ("weight0", "out1") in temporaries.
+// (StringTable::FindEntry in decode profiles: ~100 kernel calls per token, ~8 fields each), and a
+// plain new string is looked up in the string table again by every property read. Node-API 8 can
+// only reference objects, so the strings live in one JS array per environment, held by reference;
+// a name maps to its index. Keyed by content, not pointer: some bindings build names ("weight0").
 class NameCache {
  public:
   static napi_value get(napi_env env, const char* name) {
     NameCache& c = instance();
     if (c.env_ != env) c.reset(env);
-    napi_value v = nullptr;
-    if (c.closed_) return napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v) == napi_ok ? v : nullptr;
-    auto it = c.refs_.find(name);
-    if (it != c.refs_.end() && napi_get_reference_value(env, it->second, &v) == napi_ok && v) return v;
-    if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v) != napi_ok) return nullptr;
-    napi_ref ref;
-    if (napi_create_reference(env, v, 1, &ref) == napi_ok) c.refs_[name] = ref;
+    napi_value keys = nullptr, v = nullptr;
+    if (c.closed_ || !c.keys_ || napi_get_reference_value(env, c.keys_, &keys) != napi_ok || !keys) return plain(env, name);
+    auto it = c.index_.find(name);
+    if (it != c.index_.end()) return napi_get_element(env, keys, it->second, &v) == napi_ok ? v : plain(env, name);
+    v = internalized(env, name);
+    if (!v) return plain(env, name);
+    const uint32_t i = uint32_t(c.index_.size());
+    if (napi_set_element(env, keys, i, v) == napi_ok) c.index_[name] = i;
     return v;
   }
 
  private:
+  static napi_value plain(napi_env env, const char* name) {
+    napi_value v = nullptr;
+    return napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v) == napi_ok ? v : nullptr;
+  }
+  // The name as V8 keys properties by it (internalised). Node 20 has no
+  // node_api_create_property_key_*, so it is taken back from an object with a property of that name.
+  static napi_value internalized(napi_env env, const char* name) {
+    napi_value obj, undef, keys, key = nullptr;
+    uint32_t n = 0;
+    if (napi_create_object(env, &obj) != napi_ok || napi_get_undefined(env, &undef) != napi_ok ||
+        napi_set_named_property(env, obj, name, undef) != napi_ok || napi_get_property_names(env, obj, &keys) != napi_ok ||
+        napi_get_array_length(env, keys, &n) != napi_ok || n != 1 || napi_get_element(env, keys, 0, &key) != napi_ok)
+      return nullptr;
+    return key;
+  }
   static NameCache& instance() {
     thread_local NameCache cache;
     return cache;
   }
-  // A new environment on this thread (the old one's references died with it).
+  // A new environment on this thread (the old one's array died with it).
   void reset(napi_env env) {
-    refs_.clear();
+    index_.clear();
+    keys_ = nullptr;
     env_ = env;
     closed_ = false;
+    napi_value arr;
+    if (napi_create_array(env, &arr) != napi_ok || napi_create_reference(env, arr, 1, &keys_) != napi_ok) keys_ = nullptr;
     napi_add_env_cleanup_hook(env, [](void* arg) { static_cast<NameCache*>(arg)->forget(); }, this);
   }
-  // The environment is going away: its references die with it. A call still arriving from it
+  // The environment is going away, and its references with it. A call still arriving from it
   // (during teardown) gets uncached names, so the hook is never registered twice for one env.
   void forget() {
-    refs_.clear();
+    index_.clear();
+    keys_ = nullptr;
     closed_ = true;
   }
   napi_env env_ = nullptr;
   bool closed_ = false;
-  std::unordered_map<std::string, napi_ref> refs_;
+  napi_ref keys_ = nullptr;
+  std::unordered_map<std::string, uint32_t> index_;
 };
 
 // Reads fields of the argument object as ArgValues.
