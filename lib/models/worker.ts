@@ -59,6 +59,7 @@ async function handle(msg: Request): Promise<void> {
         model = await loadLocal(msg.dir, {
           backend: msg.backend,
           threads: msg.threads,
+          hugePages: msg.hugePages,
           onProgress: (loaded, total) => post({ type: 'progress', loaded, total }),
         });
         if (model.net.begin && model.net.step) scheduler = new Scheduler(model.net, model.ops, model, limitsOf(msg.limits), msg.stats);
