@@ -3,18 +3,24 @@
 // runs between them, so both see the same load; prints each side's median and fastest tokens/s
 // and the median of the per-pair ratios, and the process CPU time per token (only the running
 // side's worker is busy), which a loaded machine disturbs less than wall time.
-// npx tsx bench/models/decode-ab.ts <checkpoint dir> <baseline checkout> [tokens=16] [pairs=10] [threads]
+// npx tsx bench/models/decode-ab.ts <checkpoint dir> <baseline checkout> [tokens=16] [pairs=10] [threads] [page-cache]
+// page-cache: both sides map the page cache (hugePages: false) instead of each taking its own
+// huge-page copy, which the side loaded second may get fewer huge pages for.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import type { Model } from '../../lib/index.js';
 import { median, now } from '../lib/util.js';
 
-const [dir, baseRoot, tokensArg, pairsArg, threadsArg] = process.argv.slice(2);
+const [dir, baseRoot, tokensArg, pairsArg, threadsArg, pagesArg] = process.argv.slice(2);
 if (!dir || !baseRoot) throw new Error('usage: decode-ab.ts <checkpoint dir> <baseline checkout> [tokens] [pairs] [threads]');
 const tokens = Number(tokensArg ?? 16);
 const pairs = Number(pairsArg ?? 10);
-const opts = { backend: 'native' as const, ...(threadsArg ? { threads: Number(threadsArg) } : {}) };
+const opts = {
+  backend: 'native' as const,
+  ...(threadsArg ? { threads: Number(threadsArg) } : {}),
+  ...(pagesArg === 'page-cache' ? { hugePages: false } : {}),
+};
 
 type Load = (dir: string, o: typeof opts) => Promise<Model>;
 const mine = (await import('../../lib/index.js')).loadModel as Load;
