@@ -146,8 +146,10 @@ struct Ops {
     const int64_t D = a.head_dim, nvec = L.d_pad / 16, stride = a.kv_heads * D;
     const __mmask16 tail = lanes(D - (nvec - 1) * 16);
     const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
+    const bool lead = attn_decode_leads(a, g, h0);
     for (int64_t x = 0; x < n; ++x, kr += stride) {
       if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
+      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
       __m512 c[NH];
       for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
       for (int64_t cv = 0; cv < nvec; ++cv) {

@@ -147,8 +147,10 @@ struct Ops {
                      int64_t j, int64_t n, const float* qs, float* s) {
     const int64_t D = a.head_dim, nvec = (D + 3) / 4, stride = a.kv_heads * D;
     const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
+    const bool lead = attn_decode_leads(a, g, h0);
     for (int64_t x = 0; x < n; ++x, kr += stride) {
       if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
+      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
       float32x4_t c[NH];
       for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
       for (int64_t cv = 0; cv < nvec; ++cv) {
