@@ -5,6 +5,7 @@
 // takes no disk space and reads as zeros.
 //   npx tsx bench/io/load-2gib.ts          mmap (the native backend's path)
 //   npx tsx bench/io/load-2gib.ts --read   the TS path: reads all 2.6 GiB into one Buffer
+//   npx tsx bench/io/load-2gib.ts --huge   loadModel's default on Linux: a copy in huge pages
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { openCheckpoint } from '../../lib/io/checkpoint.js';
 
 const GiB = 1024 ** 3;
 const read = process.argv.includes('--read');
+const huge = process.argv.includes('--huge');
 const dir = mkdtempSync(join(tmpdir(), 'attnscan-2gib-'));
 try {
   const layout: [string, string, number][] = [
@@ -41,7 +43,7 @@ try {
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
   let calls = 0;
-  const ckpt = await openCheckpoint(dir, { mmap: !read, onProgress: () => calls++ });
+  const ckpt = await openCheckpoint(dir, { mmap: !read, hugePages: huge, onProgress: () => calls++ });
   const t1 = performance.now();
   let touched = 0;
   for (const name of ckpt.names()) {
@@ -51,7 +53,7 @@ try {
   const gib = (n: number) => (n / GiB).toFixed(2);
   console.log(
     JSON.stringify({
-      path: ckpt.mapped ? 'mmap' : 'read',
+      path: ckpt.mapped ? (huge ? 'huge-page copy' : 'mmap') : 'read',
       fileGiB: gib(ckpt.totalBytes),
       openMs: Math.round(t1 - t0),
       progressCalls: calls,

@@ -26,13 +26,11 @@ const reuse = args.includes('reuse');
 const dtype = args.includes('f32') ? 'f32' : 'f16';
 
 const weights = shapes.map(([n, k], i) => {
-  const data = dtype === 'f32' ? new Float32Array(n * k) : new Uint16Array(n * k);
+  const values = new Float32Array(n * k);
   let s = i + 1;
-  for (let j = 0; j < data.length; j++) {
-    const v = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04;
-    data[j] = dtype === 'f32' ? v : f32ToF16(v);
-  }
-  return { data, dims: [n, k], dtype };
+  for (let j = 0; j < values.length; j++) values[j] = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04;
+  const dims = [n, k];
+  return dtype === 'f32' ? { data: values, dims } : { data: Uint16Array.from(values, f32ToF16), dims, dtype: 'f16' as const };
 });
 const bytes = weights.reduce((a, w) => a + w.data.byteLength, 0);
 const xs = new Map<number, Float32Array>([[h, new Float32Array(h).fill(0.1)], [c.intermediate_size, new Float32Array(c.intermediate_size).fill(0.1)]]);

@@ -60,6 +60,11 @@ export interface OpenCheckpointOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Map the files through the addon (default: when the addon is loaded). Falls back to reading. */
   mmap?: boolean;
+  /**
+   * With the addon: copy the files into huge pages instead of mapping the page cache (decode
+   * streams every weight once per token, and 4 KiB pages cost TLB misses). Default false.
+   */
+  hugePages?: boolean;
 }
 
 const SINGLE = 'model.safetensors';
@@ -223,7 +228,7 @@ export async function openCheckpoint(dir: string, opts: OpenCheckpointOptions = 
 
   const shards = new Map<string, FileBytes>();
   for (let i = 0; i < files.length; i++) {
-    const mapped = mapFile && mapFileBytes(files[i], mapFile);
+    const mapped = mapFile && mapFileBytes(files[i], mapFile, opts.hugePages ? 'hugepages' : 'mmap');
     if (mapped) {
       shards.set(files[i], mapped);
       progress(sizes[i]);

@@ -32,12 +32,22 @@ export interface LoadOptions {
   threads?: number;
   kvCache?: KvDType;
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Native backend: weights copied into huge pages (default on Linux) or mapped from the page cache (false). */
+  hugePages?: boolean;
 }
+
+/** Linux backs an madvise'd anonymous copy with 2 MiB pages; elsewhere a copy would only cost memory. */
+const hugePagesByDefault = process.platform === 'linux';
 
 export async function loadLocal(dir: string, opts: LoadOptions = {}): Promise<LocalModel> {
   const backend = resolveBackend(opts.backend);
   if (opts.threads !== undefined && backend === 'native') setThreads(opts.threads);
-  const checkpoint = await openCheckpoint(dir, { onProgress: opts.onProgress, mmap: backend === 'native' ? undefined : false });
+  const native = backend === 'native';
+  const checkpoint = await openCheckpoint(dir, {
+    onProgress: opts.onProgress,
+    mmap: native ? undefined : false,
+    hugePages: native && (opts.hugePages ?? hugePagesByDefault),
+  });
   try {
     const { name, arch } = architectureOf(checkpoint.config, `${dir}/config.json`);
     const ops = bindOps(backend);

@@ -49,6 +49,12 @@ export interface LoadModelOptions {
   backend?: BackendName;
   /** Intra-op threads of the native pool. */
   threads?: number;
+  /**
+   * Native backend: copy the weights into huge pages (default on Linux: a decode step streams
+   * every weight once per token, and with 4 KiB pages TLB misses slow that down), or false to map
+   * the files from the page cache (no copy; processes loading the same files share the memory).
+   */
+  hugePages?: boolean;
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Sequences decoded together at most (continuous batching; a generateBatch call counts one per prompt, and a wider one runs alone). Default 16. */
   maxBatch?: number;
@@ -368,6 +374,6 @@ function startWorker(worker: Worker, dir: string, opts: LoadModelOptions, stats:
     worker.on('message', onMsg);
     worker.on('error', onError);
     const limits = { maxBatch: opts.maxBatch, maxCacheBytes: opts.maxCacheBytes, maxQueue: opts.maxQueue, prefillChunk: opts.prefillChunk };
-    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads, kvCache: opts.kvCache, limits, stats } satisfies Request);
+    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads, hugePages: opts.hugePages, kvCache: opts.kvCache, limits, stats } satisfies Request);
   });
 }

@@ -17,7 +17,7 @@ export interface ModelInfo {
 }
 
 export type Request =
-  | { type: 'load'; dir: string; backend?: BackendName; threads?: number; kvCache?: KvDType; limits?: Partial<SchedulerLimits>; stats?: Float64Array }
+  | { type: 'load'; dir: string; backend?: BackendName; threads?: number; hugePages?: boolean; kvCache?: KvDType; limits?: Partial<SchedulerLimits>; stats?: Float64Array }
   | { type: 'forward'; id: number; args: Record<string, unknown>; abort: Int32Array }
   | { type: 'generate'; id: number; prompts: Int32Array[]; options: Record<string, unknown>; abort: Int32Array; withLogits: boolean }
   | { type: 'dispose' };

@@ -60,6 +60,7 @@ async function handle(msg: Request): Promise<void> {
         model = await loadLocal(msg.dir, {
           backend: msg.backend,
           threads: msg.threads,
+          hugePages: msg.hugePages,
           kvCache: msg.kvCache,
           onProgress: (loaded, total) => post({ type: 'progress', loaded, total }),
         });

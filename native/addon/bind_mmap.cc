@@ -1,5 +1,5 @@
-// mapFile(path) -> ArrayBuffer backed by a copy-on-write mmap of the whole file
-// (native/common/mapped_file.h). The buffer owns the mapping: it is unmapped by the finalizer once
+// mapFile(path, mode = 'mmap') -> ArrayBuffer backed by a copy-on-write mmap of the whole file,
+// or with mode 'hugepages' by a private copy in huge pages (native/common/mapped_file.h). The buffer owns the mapping: it is unmapped by the finalizer once
 // the ArrayBuffer and every view onto it are garbage collected, so "closing" a checkpoint only
 // drops references and a view kept by the caller never dangles. Errors are JS errors whose `code`
 // is the errno name (ENOENT, EISDIR, ...) and whose message names the path. Only registered where
@@ -34,18 +34,30 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     throw_coded(env, "mapFile: path contains a NUL byte", "EINVAL");
     return env.Undefined();
   }
+  MapMode mode = MapMode::file;
+  if (info.Length() >= 2 && !info[1].IsUndefined()) {
+    const std::string name = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+    if (name == "hugepages") mode = MapMode::huge_copy;
+    else if (name != "mmap") {
+      Napi::Error err = info[1].IsString() ? Napi::Error(Napi::RangeError::New(env, "mapFile: mode must be 'mmap' or 'hugepages', got '" + name + "'"))
+                                           : Napi::Error(Napi::TypeError::New(env, "mapFile: mode must be a string ('mmap' or 'hugepages')"));
+      err.Set("code", Napi::String::New(env, info[1].IsString() ? "ERR_VALUE_RANGE" : "ERR_DTYPE"));
+      err.ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
   MappedFile m;
   MapError e;
-  if (!map_file(path.c_str(), &m, &e)) {
+  if (!map_file(path.c_str(), &m, &e, mode)) {
     throw_coded(env, "mapFile: " + e.message, e.code);
     return env.Undefined();
   }
   if (m.size == 0) return Napi::ArrayBuffer::New(env, 0);
   napi_value ab;
   napi_status s = napi_create_external_arraybuffer(env, m.data, m.size, finalize_mapping,
-                                                   reinterpret_cast<void*>(m.size), &ab);
+                                                   reinterpret_cast<void*>(m.length), &ab);
   if (s != napi_ok) {
-    unmap_file(m.data, m.size);
+    unmap_file(m.data, m.length);
     // Runtimes with a V8 sandbox (e.g. Electron) refuse external buffers: the caller reads instead.
     const char* code = s == napi_no_external_buffers_allowed ? "ERR_NO_EXTERNAL_BUFFERS" : "ERR_INTERNAL";
     bool pending = false;

@@ -44,16 +44,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(fd >= 0, "cannot create the temp file");
   check(size == 0 || write(fd, data, size) == ssize_t(size), "short write");
   close(fd);
-  check(map_file(path.c_str(), &m, &err), "map_file failed on a regular file");
-  check(m.size == size, "size differs from the file's");
-  check((size == 0) == (m.data == nullptr), "empty file must map to null");
-  if (size > 0) {
-    auto* bytes = static_cast<uint8_t*>(m.data);
-    check(std::memcmp(bytes, data, size) == 0, "mapping differs from the file");
-    bytes[size - 1] ^= 0x5a;  // private write: must not reach the file
-    unmap_file(m.data, m.size);
-    check(map_file(path.c_str(), &m, &err) && std::memcmp(m.data, data, size) == 0, "a private write reached the file");
-    unmap_file(m.data, m.size);
+  for (MapMode mode : {MapMode::file, MapMode::huge_copy}) {
+    check(map_file(path.c_str(), &m, &err, mode), "map_file failed on a regular file");
+    check(m.size == size && m.length >= size, "size differs from the file's");
+    check((size == 0) == (m.data == nullptr), "empty file must map to null");
+    if (size > 0) {
+      auto* bytes = static_cast<uint8_t*>(m.data);
+      check(std::memcmp(bytes, data, size) == 0, "mapping differs from the file");
+      bytes[size - 1] ^= 0x5a;  // private write: must not reach the file
+      unmap_file(m.data, m.length);
+      check(map_file(path.c_str(), &m, &err, mode) && std::memcmp(m.data, data, size) == 0, "a private write reached the file");
+      unmap_file(m.data, m.length);
+    }
   }
   unlink(path.c_str());
   return 0;

@@ -44,8 +44,19 @@ ATTNSCAN_TEST("mapped_file: contents, copy-on-write, empty files, errors") {
   static_cast<char*>(m.data)[0] = 'X';
   MappedFile again;
   check(map_file(path.c_str(), &again, &e) && static_cast<char*>(again.data)[0] == 'a', "writes stay private");
-  unmap_file(m.data, m.size);
-  unmap_file(again.data, again.size);
+  unmap_file(m.data, m.length);
+  unmap_file(again.data, again.length);
+
+  check(map_file(path.c_str(), &m, &e, MapMode::huge_copy) && m.size == 8 && m.length == (size_t(2) << 20) &&
+            std::memcmp(m.data, "abcdefgh", 8) == 0,
+        "a huge-page copy holds the contents in whole 2 MiB pages");
+  static_cast<char*>(m.data)[0] = 'Y';
+  check(map_file(path.c_str(), &again, &e) && static_cast<char*>(again.data)[0] == 'a', "writes into a copy stay private");
+  unmap_file(m.data, m.length);
+  unmap_file(again.data, again.length);
+  check(map_file(empty.c_str(), &m, &e, MapMode::huge_copy) && m.data == nullptr && m.length == 0, "an empty file copies to nothing");
+  check(!map_file(dir.c_str(), &m, &e, MapMode::huge_copy) && std::strcmp(e.code, "EISDIR") == 0 && m.data == nullptr,
+        "a huge-page copy refuses a folder like a mapping");
 
   check(map_file(empty.c_str(), &m, &e) && m.data == nullptr && m.size == 0, "an empty file maps to nothing");
   check(!map_file((dir + "/missing").c_str(), &m, &e) && std::strcmp(e.code, "ENOENT") == 0 &&

@@ -98,6 +98,79 @@ describe.runIf(mapFile)('mapFile', () => {
   });
 });
 
+describe.runIf(mapFile)('mapFile in huge pages', () => {
+  it('copies the file: same bytes, private writes, whole 2 MiB pages', () => {
+    const path = join(tmp, 'huge.bin');
+    const data = Buffer.alloc(3 * MiB + 5);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    writeFileSync(path, data);
+    const view = new Uint8Array(mapFile!(path, 'hugepages'));
+    expect(view.length).toBe(data.length);
+    expect(Buffer.from(view).equals(data)).toBe(true);
+    view[0] = 99;
+    expect(readFileSync(path)[0]).toBe(0);
+    expect(new Uint8Array(mapFile!(path, 'hugepages'))[0]).toBe(0);
+  });
+
+  it('copies an empty file as an empty buffer and refuses what mmap refuses', () => {
+    const path = join(tmp, 'empty-huge.bin');
+    writeFileSync(path, '');
+    expect(mapFile!(path, 'hugepages').byteLength).toBe(0);
+    expect(() => mapFile!(join(tmp, 'missing.bin'), 'hugepages')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => mapFile!(tmp, 'hugepages')).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+  });
+
+  it('rejects an unknown mode with a typed error', () => {
+    const path = join(tmp, 'mode.bin');
+    writeFileSync(path, 'x');
+    const anyMode = mapFile as unknown as (p: string, m: unknown) => ArrayBuffer;
+    expect(() => anyMode(path, 'huge')).toThrow(RangeError);
+    expect(() => anyMode(path, 'huge')).toThrow(/'mmap' or 'hugepages', got 'huge'/);
+    expect(() => anyMode(path, 2)).toThrow(TypeError);
+    expect(anyMode(path, undefined).byteLength).toBe(1);
+    expect(anyMode(path, 'mmap').byteLength).toBe(1);
+  });
+
+  it('openCheckpoint with hugePages reads the same tensors as the mapping', async () => {
+    const dir = sparseCheckpoint(tmp, 4 * MiB);
+    const a = await openCheckpoint(dir, { mmap: true });
+    const b = await openCheckpoint(dir, { mmap: true, hugePages: true });
+    expect(b.mapped).toBe(true);
+    const bytes = (c: typeof a) => Buffer.from(c.get('big').data.buffer, c.get('big').data.byteOffset, c.get('big').data.byteLength);
+    expect(bytes(b).length).toBe(4 * MiB);
+    expect(bytes(b).equals(bytes(a))).toBe(true);
+    a.close();
+    b.close();
+  });
+
+  it('is backed by huge pages where the kernel grants them (Linux, transparent huge pages on madvise)', () => {
+    let mode = '';
+    try {
+      mode = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+    } catch {
+      return;
+    }
+    if (!/\[(always|madvise)\]/.test(mode)) return;
+    const path = join(tmp, 'thp.bin');
+    writeFileSync(path, Buffer.alloc(16 * MiB, 1));
+    // A fresh process, so the rollup's growth is this copy's.
+    const script = `
+      const fs = require('fs');
+      const addon = require('node-gyp-build')(${JSON.stringify(packageRoot)});
+      const huge = () => Number(/AnonHugePages:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))[1]);
+      const before = huge();
+      const view = new Uint8Array(addon.mapFile(${JSON.stringify(path)}, 'hugepages'));
+      console.log(JSON.stringify({ kib: huge() - before, byte: view[12345] }));`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: packageRoot, encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.byte).toBe(1);
+    // 8 huge pages hold the copy; at least one must be granted (the kernel may fall back for some
+    // when memory is fragmented).
+    expect(out.kib).toBeGreaterThanOrEqual(2048);
+  });
+});
+
 function existsProcMaps(): boolean {
   try {
     readFileSync('/proc/self/maps');
