@@ -10,6 +10,8 @@ export interface MeasurePlan {
   kind: 'llama' | 'mamba' | 'bert';
   backend: 'native' | 'ts';
   threads?: number;
+  /** Decoder self K/V cache storage (loadModel's kvCache; default f32). */
+  kvCache?: 'f32' | 'f16';
   /** Causal LMs: prompt length for prefill, then decode tokens after it (greedy, KV cache / state). */
   prefillTokens?: number;
   decodeTokens?: number;
@@ -44,7 +46,7 @@ async function generateTimed(model: Model, promptLen: number, decode: number): P
 
 export async function measure(plan: MeasurePlan): Promise<MeasureResult> {
   const t0 = now();
-  const model = await loadModel(plan.dir, { backend: plan.backend, ...(plan.threads ? { threads: plan.threads } : {}) });
+  const model = await loadModel(plan.dir, { backend: plan.backend, ...(plan.threads ? { threads: plan.threads } : {}), ...(plan.kvCache ? { kvCache: plan.kvCache } : {}) });
   const out: MeasureResult = { loadS: now() - t0, rssAfterLoadMiB: statusMiB('VmRSS'), peakRssMiB: 0 };
   try {
     if (plan.kind === 'bert') {

@@ -3,8 +3,13 @@
 // (llama.cpp's API gives the softmax, not raw logits; log-softmax only removes the per-row
 // constant, so equal logits <=> equal log-probs up to rounding). llama.cpp keeps its KV cache in
 // f16 and, with f16 weights, rounds activations to f16 before each matmul, so the tolerance is an
-// f16-level one whatever the weight dtype.
+// f16-level one whatever the weight dtype. With attnscan's f16 KV cache (what bench:peers times
+// against llama.cpp) the check runs the generation path: a prefill of all but the last prompt token
+// into the f16 cache, then one decode step over it, so the kernels that are timed are the ones checked.
 import { loadModel } from '../../lib/index.js';
+import type { KvDType } from '../../lib/generation/kv-cache.js';
+import { loadLocal } from '../../lib/models/local.js';
+import { Tensor } from '../../lib/tensor.js';
 import { benchPrompt, peerNextLogProbs } from './llamacpp.js';
 
 /** Max |Δ log p| accepted, relative to the spread of the logits (f16 keeps 11 significant bits, a
@@ -39,7 +44,19 @@ const argmax = (a: ArrayLike<number>) => {
   return best;
 };
 
-export async function attnscanNextLogits(dir: string, prompt: number[], threads: number): Promise<Float32Array> {
+/** The next-token logits after the prompt: one forward pass, or (kvCache given) prefill + one cached decode step. */
+export async function attnscanNextLogits(dir: string, prompt: number[], threads: number, kvCache?: KvDType): Promise<Float32Array> {
+  if (kvCache) {
+    const m = await loadLocal(dir, { backend: 'native', threads, kvCache });
+    try {
+      const run = { ops: m.ops, checkAbort() {}, kvCache };
+      const ids = Int32Array.from(prompt);
+      const { state } = m.net.begin!(new Tensor(ids.subarray(0, ids.length - 1), [1, ids.length - 1]), undefined, run, ids.length);
+      return m.net.next!(state, ids.subarray(ids.length - 1), run).slice();
+    } finally {
+      m.checkpoint.close();
+    }
+  }
   const model = await loadModel(dir, { backend: 'native', threads });
   try {
     const out = await model.forward({ inputIds: [prompt] });
@@ -52,9 +69,9 @@ export async function attnscanNextLogits(dir: string, prompt: number[], threads:
   }
 }
 
-export async function checkAgreement(dir: string, gguf: string, vocab: number, promptTokens: number, threads: number): Promise<Agreement> {
+export async function checkAgreement(dir: string, gguf: string, vocab: number, promptTokens: number, threads: number, kvCache?: KvDType): Promise<Agreement> {
   const prompt = benchPrompt(promptTokens, vocab);
-  const mine = await attnscanNextLogits(dir, prompt, threads);
+  const mine = await attnscanNextLogits(dir, prompt, threads, kvCache);
   const peer = await peerNextLogProbs(gguf, prompt, vocab, threads);
   if (mine.length !== peer.length) throw new Error(`vocabulary sizes differ: attnscan ${mine.length}, llama.cpp ${peer.length}`);
   const a = logSoftmax(mine);

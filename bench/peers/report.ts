@@ -22,6 +22,8 @@ export interface PeerBenchReport {
   machine: MachineBase & { isas: string[]; /** Roofline peaks: the best of this run's probes (`probed`) and earlier recorded runs (`recorded`). */
     peaks: { threads: number; fmaGflops: number; readGBs: number; probes: number; probed: { fmaGflops: number; readGBs: number }; recorded?: string[] }[]; loadavgEnd?: number[] };
   peer: { name: string; version: string } | { skipped: string };
+  /** attnscan's KV cache storage in the LLaMA runs (f16 against llama.cpp unless --kv-cache f32). */
+  attnscanKvCache?: 'f32' | 'f16';
   configs: {
     config: string;
     workload: { prefillTokens: number; decodeTokens: number; decodePositions: number[] };
@@ -72,6 +74,8 @@ export function markdownReport(r: PeerBenchReport): string {
       (loaded ? ' (the machine was shared with other jobs: figures are low and noisy).' : '.'),
     '',
     'skipped' in r.peer ? `llama.cpp side skipped: ${r.peer.skipped}.` : `Peer: ${'name' in r.peer ? `${r.peer.name} ${r.peer.version}` : ''} (llama.cpp CPU build, default KV cache f16, batch 512).`,
+    '',
+    `attnscan KV cache: ${r.attnscanKvCache ?? 'f32'}${r.attnscanKvCache === 'f16' ? " (loadModel's kvCache: 'f16'; llama.cpp's default, so both sides compute the same thing; the logit check runs a prefill and one decode step over that cache)" : ''}.`,
     '',
   ];
   for (const c of r.configs) {

@@ -1,4 +1,4 @@
-// npm run bench:peers [-- --quick] [--tiny] [--only llama-f16,mamba] [--threads 1,2] [--runs N] [--no-peers] [--out file]
+// npm run bench:peers [-- --quick] [--tiny] [--only llama-f16,mamba] [--threads 1,2] [--runs N] [--no-peers] [--kv-cache f32|f16] [--out file]
 // attnscan against llama.cpp (node-llama-cpp, an optional devDependency) on the model benchmark's
 // synthetic checkpoints (bench/models/checkpoints.ts), converted to GGUF next to them (convert.ts).
 // Per checkpoint: refuse to time unless both give the same next-token log-probs (agree.ts); then,
@@ -7,6 +7,10 @@
 // llamacpp.ts for llama.cpp); medians per figure, attnscan ÷ llama.cpp, and each side's fraction of
 // the machine's roofline (roofline.ts) with the peaks measured by this run at that thread count.
 // Without node-llama-cpp the bench still times attnscan and says what it skipped.
+// attnscan's LLaMA runs keep their KV cache in f16 when llama.cpp is timed beside them (llama.cpp's
+// default, so both compute the same thing and read the same cache bytes per decode step; the logit
+// check then runs attnscan's prefill + a decode step over that f16 cache); f32 when attnscan runs
+// alone. --kv-cache overrides.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -35,6 +39,8 @@ export interface PeerBenchOptions {
   runs?: number;
   /** Time attnscan alone, as when node-llama-cpp is not installed. */
   noPeers?: boolean;
+  /** attnscan's KV cache for the LLaMA configs: default f16 against llama.cpp, f32 alone. */
+  kvCache?: 'f32' | 'f16';
   out?: string;
   cacheDir?: string;
   log?: (s: string) => void;
@@ -107,6 +113,9 @@ export async function runPeerBench(opts: PeerBenchOptions): Promise<PeerBenchRep
     configs: [],
   };
   if (!peer.mod) log(`llama.cpp side skipped: ${peer.reason}`);
+  const kvCache = opts.kvCache ?? (peer.mod ? 'f16' : 'f32');
+  report.attnscanKvCache = kvCache;
+  log(`attnscan KV cache: ${kvCache}${peer.mod ? (kvCache === 'f16' ? " (llama.cpp's default f16 cache: the same computation on both sides)" : ' (llama.cpp keeps f16: attnscan reads twice its cache bytes per decode step)') : ''}`);
   // The roofline is what the machine can do, so each peak is the best of probes taken at the start
   // and after every timed block: on a shared machine one probe can land in a busy moment.
   const probe = (threads: number) => {
@@ -157,7 +166,7 @@ export async function runPeerBench(opts: PeerBenchOptions): Promise<PeerBenchRep
       const g = ensureGguf(ck.dir);
       if (g.built) log(`(wrote ${g.path} in ${g.seconds.toFixed(1)} s)`);
       gguf = g.path;
-      agreement = await checkAgreement(ck.dir, gguf, vocab, opts.tiny ? 12 : 64, Math.max(...opts.threads));
+      agreement = await checkAgreement(ck.dir, gguf, vocab, opts.tiny ? 12 : 64, Math.max(...opts.threads), s.kind === 'llama' ? kvCache : undefined);
       log(`${s.name}: next-token log-probs after ${agreement.promptTokens} tokens: max |diff| ${agreement.maxAbsDiff.toExponential(2)} ` +
         `(${agreement.relative.toExponential(1)} of the logit range ${agreement.logitRange.toFixed(2)}), top-1 ${agreement.top1.attnscan} / ${agreement.top1.peer}: ${agreement.ok ? 'agree' : 'DISAGREE'}`);
       if (!agreement.ok) refused = 'attnscan and llama.cpp disagree on the logits: not timed';
@@ -178,7 +187,7 @@ export async function runPeerBench(opts: PeerBenchOptions): Promise<PeerBenchRep
         for (const side of sides) {
           try {
             const res = side === 'attnscan'
-              ? child('models/measure.ts', { dir, kind: s.kind, backend: 'native', threads, ...w } satisfies MeasurePlan, timeout)
+              ? child('models/measure.ts', { dir, kind: s.kind, backend: 'native', threads, ...(s.kind === 'llama' ? { kvCache } : {}), ...w } satisfies MeasurePlan, timeout)
               : child('peers/llamacpp.ts', { gguf: gguf!, kind: s.kind as PeerPlan['kind'], threads, vocab, ...w } satisfies PeerPlan, timeout);
             samples[side].push(figuresOf(res));
           } catch (e) {
@@ -222,6 +231,11 @@ function parseArgs(argv: string[]): PeerBenchOptions {
     else if (a === '--threads') o.threads = (argv[++i] ?? '').split(',').map(Number);
     else if (a === '--runs') o.runs = Number(argv[++i]);
     else if (a === '--no-peers') o.noPeers = true;
+    else if (a === '--kv-cache') {
+      const v = argv[++i];
+      if (v !== 'f32' && v !== 'f16') throw new Error(`bench:peers: --kv-cache takes f32 or f16, got ${v}`);
+      o.kvCache = v;
+    }
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--cache') o.cacheDir = argv[++i];
     else throw new Error(`bench:peers: unknown argument ${a}`);

@@ -1,9 +1,10 @@
 // attnscan bench: a quick speed check of one model. Decoders: time to first token (prefill) and
 // decode tokens/s, greedy from a fixed prompt with EOS ignored. Encoders: forward passes per second.
-import { type Command, intOption, MODEL_HELP, MODEL_OPTIONS, parse, withModel, writeJson } from './common.js';
+import { type Command, intOption, KV_CACHE_HELP, KV_CACHE_OPTION, MODEL_HELP, MODEL_OPTIONS, parse, withModel, writeJson } from './common.js';
 
 const options = {
   ...MODEL_OPTIONS,
+  ...KV_CACHE_OPTION,
   tokens: { type: 'string', short: 'n' },
   'prompt-tokens': { type: 'string' },
   runs: { type: 'string' },
@@ -18,6 +19,7 @@ Options:
   -n, --tokens N         new tokens per run (default 32)
       --prompt-tokens N  prompt length (default 16)
       --runs N           timed runs after one warm-up (default 3; the best is reported)
+${KV_CACHE_HELP}
 ${MODEL_HELP}`,
   async run(argv, io) {
     const { values } = parse(argv, options, false);

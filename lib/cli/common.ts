@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import type { BackendName } from '../backend/select.js';
+import type { KvDType } from '../generation/kv-cache.js';
 import type { DefaultTask } from '../models/defaults.js';
 import { defaultSpec, loadServed, type ModelSpec, type Need, parseModelSpec, type ServedModel } from '../server/served.js';
 import { progressBar } from './progress.js';
@@ -29,6 +30,16 @@ export const MODEL_HELP = `  -m, --model DIR      checkpoint folder (config.json
       --threads N      intra-op threads
       --json           machine-readable output on stdout
   -h, --help           this help`;
+
+/** The decoder commands' KV cache storage (generate, bench, serve). */
+export const KV_CACHE_OPTION = { 'kv-cache': { type: 'string' } } as const satisfies Options;
+export const KV_CACHE_HELP = `      --kv-cache f32|f16  decoder K/V cache storage (default f32; f16 halves its memory and the
+                          bytes a decode step reads, as llama.cpp does; logits move by f16 rounding)`;
+
+export function kvCacheOption(v: string | undefined): KvDType | undefined {
+  if (v === undefined || v === 'f32' || v === 'f16') return v;
+  throw new UsageError(`--kv-cache must be f32 or f16, got '${v}'`);
+}
 
 export interface Command {
   name: string;
@@ -85,10 +96,13 @@ export function modelSpec(value: string | undefined, task: DefaultTask | undefin
   return spec;
 }
 
-export async function load(spec: ModelSpec, values: { backend?: string; threads?: string }, io: Io, need?: Need): Promise<ServedModel> {
+type LoadValues = { backend?: string; threads?: string; 'kv-cache'?: string };
+
+export async function load(spec: ModelSpec, values: LoadValues, io: Io, need?: Need): Promise<ServedModel> {
+  const kvCache = kvCacheOption(values['kv-cache']);
   const bar = io.out.isTTY && io.err.isTTY ? progressBar(io.err, `loading ${spec.name}`) : undefined;
   try {
-    return await loadServed(spec, { backend: backendOption(values.backend), threads: intOption('threads', values.threads, 1), onProgress: bar?.update }, need);
+    return await loadServed(spec, { backend: backendOption(values.backend), threads: intOption('threads', values.threads, 1), kvCache, onProgress: bar?.update }, need);
   } finally {
     bar?.done();
   }
@@ -97,7 +111,7 @@ export async function load(spec: ModelSpec, values: { backend?: string; threads?
 /** Loads the model a command names (or the task's default), runs fn on it, then frees it. */
 export async function withModel<T>(
   model: { value: string | undefined; task?: DefaultTask; need?: Need },
-  values: { backend?: string; threads?: string },
+  values: LoadValues,
   io: Io,
   fn: (s: ServedModel) => Promise<T>,
 ): Promise<T> {

@@ -1,10 +1,11 @@
 // attnscan generate: a prompt continued by a decoder (or answered by an encoder-decoder), streamed
 // to stdout as it is generated, or one JSON object with --json.
 import { runCompletion } from '../server/generation.js';
-import { type Command, intOption, MODEL_HELP, MODEL_OPTIONS, numOption, parse, textsFrom, UsageError, withModel, writeJson } from './common.js';
+import { type Command, intOption, KV_CACHE_HELP, KV_CACHE_OPTION, MODEL_HELP, MODEL_OPTIONS, numOption, parse, textsFrom, UsageError, withModel, writeJson } from './common.js';
 
 const options = {
   ...MODEL_OPTIONS,
+  ...KV_CACHE_OPTION,
   'max-tokens': { type: 'string', short: 'n' },
   temperature: { type: 'string', short: 't' },
   'top-p': { type: 'string' },
@@ -25,6 +26,7 @@ Options:
       --top-k K          top-k sampling
       --seed S           seed for sampling
       --stop TEXT        stop before TEXT (repeatable)
+${KV_CACHE_HELP}
 ${MODEL_HELP}`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, options);

@@ -5,7 +5,7 @@ import { DEFAULT_FOR_TASK } from '../models/defaults.js';
 import { createServer } from '../server/app.js';
 import { DEFAULT_LIMITS } from '../server/context.js';
 import type { ModelSpec, ServedModel } from '../server/served.js';
-import { type Command, intOption, load, MODEL_OPTIONS, modelSpec, parse, UsageError } from './common.js';
+import { type Command, intOption, KV_CACHE_OPTION, load, MODEL_OPTIONS, modelSpec, parse, UsageError } from './common.js';
 
 const options = {
   ...MODEL_OPTIONS,
@@ -19,6 +19,7 @@ const options = {
   'body-limit': { type: 'string' },
   'drain-timeout': { type: 'string' },
   log: { type: 'boolean' },
+  ...KV_CACHE_OPTION,
 } as const;
 
 export const serveCommand: Command = {
@@ -42,6 +43,8 @@ Options:
       --body-limit BYTES         largest request body (default ${DEFAULT_LIMITS.bodyLimit})
       --drain-timeout SECONDS    on SIGTERM, abort what still runs after this (default 30)
       --log                      request log (JSON lines) on stdout
+      --kv-cache f32|f16         decoder K/V cache storage (default f32; f16 halves the cache bytes
+                                 and the bytes a decode step reads, as llama.cpp does)
       --backend NAME, --threads N, --json (print the listening address as JSON), -h/--help`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, options, false);

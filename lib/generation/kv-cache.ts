@@ -1,11 +1,20 @@
 // Per-layer carried state of one batch of sequences: the self-attention K/V cache (grown by
 // doubling, token-major [batch, len, kvHeads, headDim] like the attention kernel reads it), the
 // cross-attention K/V computed once from the encoder output, and Mamba's conv and SSM states.
+// The self cache stores f32, or f16 (half the bytes a decode step reads; llama.cpp's default):
+// appended f32 rows are rounded to f16 once, and the attention kernels widen them as they read.
+import { encodeF16 } from '../kernels/half.js';
+import type { KvDType } from '../kernels/attention.js';
+import type { KvTensor } from '../ops/attention.js';
 import { Tensor } from '../tensor.js';
 
+export type { KvDType };
+
+type KvBuf = Float32Array | Uint16Array;
+
 export class KvCache {
-  private k: Float32Array;
-  private v: Float32Array;
+  private k: KvBuf;
+  private v: KvBuf;
   private cap: number;
   length = 0;
 
@@ -14,21 +23,22 @@ export class KvCache {
     readonly kvHeads: number,
     readonly headDim: number,
     capacity = 16,
+    readonly dtype: KvDType = 'f32',
   ) {
     this.cap = Math.max(1, capacity);
-    this.k = new Float32Array(batch * this.cap * kvHeads * headDim);
-    this.v = new Float32Array(batch * this.cap * kvHeads * headDim);
+    this.k = this.alloc(batch * this.cap * kvHeads * headDim);
+    this.v = this.alloc(batch * this.cap * kvHeads * headDim);
   }
 
-  /** Appends k, v [batch, seq, kvHeads, headDim]; returns the whole cache as K, V tensors. */
-  append(k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
+  /** Appends k, v [batch, seq, kvHeads, headDim] (f32); returns the whole cache as K, V tensors in the cache's dtype. */
+  append(k: Tensor, v: Tensor): { k: KvTensor; v: KvTensor } {
     const seq = k.dims[1];
     const row = this.kvHeads * this.headDim;
     if (this.length + seq > this.cap) this.grow(Math.max(this.cap * 2, this.length + seq));
     for (let b = 0; b < this.batch; b++) {
       const dst = (b * this.cap + this.length) * row;
-      this.k.set(k.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
-      this.v.set(v.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
+      this.put(this.k, k.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
+      this.put(this.v, v.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
     }
     this.length += seq;
     return { k: this.view(this.k), v: this.view(this.v) };
@@ -41,7 +51,7 @@ export class KvCache {
 
   /** Bytes one more token takes (K and V, every row). */
   get tokenBytes(): number {
-    return 2 * this.batch * this.kvHeads * this.headDim * 4;
+    return 2 * this.batch * this.kvHeads * this.headDim * this.k.BYTES_PER_ELEMENT;
   }
 
   /** Forgets every token past `length` (undoing a step that failed half way). */
@@ -49,23 +59,35 @@ export class KvCache {
     this.length = Math.min(this.length, length);
   }
 
-  private view(buf: Float32Array): Tensor {
+  private alloc(n: number): KvBuf {
+    return this.dtype === 'f16' ? new Uint16Array(n) : new Float32Array(n);
+  }
+
+  private put(buf: KvBuf, src: Float32Array, at: number): void {
+    if (buf instanceof Uint16Array) encodeF16(src, buf, at);
+    else buf.set(src, at);
+  }
+
+  private view(buf: KvBuf): KvTensor {
     const row = this.kvHeads * this.headDim;
     const dims = [this.batch, this.length, this.kvHeads, this.headDim];
+    let data: KvBuf;
     // One sequence: the filled prefix is already contiguous.
-    if (this.batch === 1) return new Tensor(buf.subarray(0, this.length * row), dims);
-    const out = new Float32Array(this.batch * this.length * row);
-    for (let b = 0; b < this.batch; b++) out.set(buf.subarray(b * this.cap * row, (b * this.cap + this.length) * row), b * this.length * row);
-    return new Tensor(out, dims);
+    if (this.batch === 1) data = buf.subarray(0, this.length * row);
+    else {
+      data = this.alloc(this.batch * this.length * row);
+      for (let b = 0; b < this.batch; b++) data.set(buf.subarray(b * this.cap * row, (b * this.cap + this.length) * row) as never, b * this.length * row);
+    }
+    return data instanceof Uint16Array ? { data, dims, dtype: 'f16' } : new Tensor(data, dims);
   }
 
   private grow(cap: number): void {
     const row = this.kvHeads * this.headDim;
-    const k = new Float32Array(this.batch * cap * row);
-    const v = new Float32Array(this.batch * cap * row);
+    const k = this.alloc(this.batch * cap * row);
+    const v = this.alloc(this.batch * cap * row);
     for (let b = 0; b < this.batch; b++) {
-      k.set(this.k.subarray(b * this.cap * row, (b * this.cap + this.length) * row), b * cap * row);
-      v.set(this.v.subarray(b * this.cap * row, (b * this.cap + this.length) * row), b * cap * row);
+      k.set(this.k.subarray(b * this.cap * row, (b * this.cap + this.length) * row) as never, b * cap * row);
+      v.set(this.v.subarray(b * this.cap * row, (b * this.cap + this.length) * row) as never, b * cap * row);
     }
     this.k = k;
     this.v = v;

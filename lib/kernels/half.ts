@@ -104,3 +104,8 @@ export function weightToF32(
   else decodeF16(data as Uint16Array, begin, out, n);
   return out;
 }
+
+/** Encodes src as f16 bits into dst[offset..] (round to nearest even, as f32ToF16). */
+export function encodeF16(src: Float32Array, dst: Uint16Array, offset = 0): void {
+  for (let i = 0; i < src.length; i++) dst[offset + i] = f32ToF16(src[i]);
+}

@@ -3,6 +3,7 @@
 import { type BackendName, resolveBackend } from '../backend/select.js';
 import { setThreads } from '../backend/select.js';
 import { CheckpointError, ShapeError, ValueRangeError } from '../errors.js';
+import type { KvDType } from '../generation/kv-cache.js';
 import { type Checkpoint, openCheckpoint } from '../io/checkpoint.js';
 import { Tensor } from '../tensor.js';
 import { ConfigReader } from './config.js';
@@ -22,11 +23,14 @@ export interface LocalModel {
   /** eos_token_id from generation_config.json or config.json, as a list. */
   eosTokenIds: number[];
   padTokenId?: number;
+  /** Storage of the decoder self K/V caches (LoadModelOptions.kvCache). */
+  kvCache: KvDType;
 }
 
 export interface LoadOptions {
   backend?: BackendName;
   threads?: number;
+  kvCache?: KvDType;
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Native backend: weights copied into huge pages (default on Linux) or mapped from the page cache (false). */
   hugePages?: boolean;
@@ -62,7 +66,10 @@ export async function loadLocal(dir: string, opts: LoadOptions = {}): Promise<Lo
     const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined || eos === null ? [] : [eos]).filter((x): x is number => typeof x === 'number');
     const pad = checkpoint.generationConfig?.pad_token_id ?? checkpoint.config.pad_token_id;
     const padTokenId = typeof pad === 'number' ? pad : undefined;
-    return { architecture: name, config: built.config, backend, net: built.net, ops, checkpoint, generationConfig: checkpoint.generationConfig, eosTokenIds, padTokenId };
+    return {
+      architecture: name, config: built.config, backend, net: built.net, ops, checkpoint, generationConfig: checkpoint.generationConfig, eosTokenIds, padTokenId,
+      kvCache: opts.kvCache ?? 'f32',
+    };
   } catch (e) {
     checkpoint.close();
     throw e;

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backend/select.js';
 import { AbortError, DisposedError, ShapeError, ValueRangeError } from '../errors.js';
 import type { GenerateOptions } from '../generation/generate.js';
+import type { KvDType } from '../generation/kv-cache.js';
 import { loadTokenizer, type TextTokenizer } from '../io/tokenizer.js';
 import { Tensor } from '../tensor.js';
 import { batchableRows, type ForwardBatchOptions, ForwardBatcher } from '../serving/forward-batch.js';
@@ -70,6 +71,12 @@ export interface LoadModelOptions {
   forwardBatchWindowMs?: number;
   /** Rows of one merged forward call at most. Default 32. */
   forwardBatchMaxRows?: number;
+  /**
+   * Storage of the decoder self-attention K/V caches: 'f32' (default: matches the reference
+   * logits) or 'f16' (half the cache bytes and half the bytes a decode step reads, as llama.cpp's
+   * default; logits move by f16 rounding of K and V). Cross-attention K/V stay f32.
+   */
+  kvCache?: KvDType;
 }
 
 type Pending = { onReply(r: Reply): void };
@@ -328,6 +335,9 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
 }
 
 function checkLimits(o: LoadModelOptions): void {
+  if (o.kvCache !== undefined && o.kvCache !== 'f32' && o.kvCache !== 'f16') {
+    throw new ValueRangeError(`loadModel: kvCache must be 'f32' or 'f16', got ${JSON.stringify(o.kvCache)}`);
+  }
   for (const [k, min] of [['maxBatch', 1], ['maxCacheBytes', 0], ['maxQueue', 0], ['prefillChunk', 1], ['forwardBatchWindowMs', 0], ['forwardBatchMaxRows', 1]] as const) {
     const v = o[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) {
@@ -364,6 +374,6 @@ function startWorker(worker: Worker, dir: string, opts: LoadModelOptions, stats:
     worker.on('message', onMsg);
     worker.on('error', onError);
     const limits = { maxBatch: opts.maxBatch, maxCacheBytes: opts.maxCacheBytes, maxQueue: opts.maxQueue, prefillChunk: opts.prefillChunk };
-    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads, hugePages: opts.hugePages, limits, stats } satisfies Request);
+    worker.postMessage({ type: 'load', dir, backend: opts.backend, threads: opts.threads, hugePages: opts.hugePages, kvCache: opts.kvCache, limits, stats } satisfies Request);
   });
 }

@@ -2,7 +2,7 @@
 // family), decoder-only (GPT-2, LLaMA, Mamba) and encoder-decoder (T5, BART). Each gives the full
 // forward pass and the two generation calls (begin: prefill or encode once; next: one token on
 // the carried state), so the runtime and the generation loop never look at the architecture.
-import { newSequenceState, type SequenceState } from '../generation/kv-cache.js';
+import { type KvDType, newSequenceState, type SequenceState } from '../generation/kv-cache.js';
 import { Tensor } from '../tensor.js';
 import { type Block, type Ctx, type Map1, runBlocks } from './layers/context.js';
 import type { F32, Ops } from './layers/ops.js';
@@ -28,10 +28,12 @@ export interface Outputs {
   decoderLastHiddenState?: F32;
 }
 
-/** What a pass needs from the runtime: the bound kernels and the abort check. */
+/** What a pass needs from the runtime: the bound kernels, the abort check and the KV cache storage. */
 export interface Run {
   ops: Ops;
   checkAbort(): void;
+  /** Self K/V caches created in this run store f32 (default) or f16. */
+  kvCache?: KvDType;
 }
 
 export interface Net {
@@ -58,7 +60,7 @@ export interface Net {
 }
 
 function ctxOf(run: Run, positions: Tensor<Int32Array>, extra: Partial<Ctx> = {}): Ctx {
-  return { ops: run.ops, positions, causal: false, checkAbort: run.checkAbort, ...extra };
+  return { ops: run.ops, positions, causal: false, checkAbort: run.checkAbort, kvCache: run.kvCache, ...extra };
 }
 
 /** The last position of x [batch, seq, hidden] → [batch, 1, hidden]. */

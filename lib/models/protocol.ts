@@ -2,6 +2,7 @@
 // carries an abort flag (an Int32Array over a SharedArrayBuffer) the worker checks between layers.
 import type { BackendName } from '../backend/select.js';
 import * as errors from '../errors.js';
+import type { KvDType } from '../generation/kv-cache.js';
 import type { SchedulerLimits } from '../serving/scheduler.js';
 
 export interface ModelInfo {
@@ -16,7 +17,7 @@ export interface ModelInfo {
 }
 
 export type Request =
-  | { type: 'load'; dir: string; backend?: BackendName; threads?: number; hugePages?: boolean; limits?: Partial<SchedulerLimits>; stats?: Float64Array }
+  | { type: 'load'; dir: string; backend?: BackendName; threads?: number; hugePages?: boolean; kvCache?: KvDType; limits?: Partial<SchedulerLimits>; stats?: Float64Array }
   | { type: 'forward'; id: number; args: Record<string, unknown>; abort: Int32Array }
   | { type: 'generate'; id: number; prompts: Int32Array[]; options: Record<string, unknown>; abort: Int32Array; withLogits: boolean }
   | { type: 'dispose' };

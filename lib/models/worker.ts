@@ -28,6 +28,7 @@ const post = (r: Reply, transfer: ArrayBuffer[] = []) => port.postMessage(r, tra
 function runOf(m: LocalModel, abort: Int32Array): Run {
   return {
     ops: m.ops,
+    kvCache: m.kvCache,
     checkAbort() {
       if (Atomics.load(abort, 0) !== 0) throw new AbortError('aborted');
     },
@@ -60,6 +61,7 @@ async function handle(msg: Request): Promise<void> {
           backend: msg.backend,
           threads: msg.threads,
           hugePages: msg.hugePages,
+          kvCache: msg.kvCache,
           onProgress: (loaded, total) => post({ type: 'progress', loaded, total }),
         });
         if (model.net.begin && model.net.step) scheduler = new Scheduler(model.net, model.ops, model, limitsOf(msg.limits), msg.stats);

@@ -1,16 +1,27 @@
-import { attentionF32 } from '../kernels/attention.js';
+import { attentionF32, type KvData, type KvDType } from '../kernels/attention.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { argsObject, boolOption, expectDims, f32Option, tensorArg } from './validate.js';
 import { defineKernel } from './define.js';
 
+/**
+ * K or V as stored: f32 data, or f16 bits in a Uint16Array tagged `dtype: 'f16'` (an f16 KV cache;
+ * the same convention as f16 weights). K and V must share the dtype.
+ */
+export interface KvTensor {
+  readonly data: KvData;
+  readonly dims: readonly number[];
+  /** 'f32' (default for Float32Array data) or 'f16' (Uint16Array data). */
+  readonly dtype?: KvDType;
+}
+
 export interface AttentionArgs {
   /** [batch, seqQ, heads, headDim] */
   q: TensorLike<Float32Array>;
-  /** [batch, seqK, kvHeads, headDim]; heads % kvHeads === 0 */
-  k: TensorLike<Float32Array>;
-  /** [batch, seqK, kvHeads, headDim] */
-  v: TensorLike<Float32Array>;
+  /** [batch, seqK, kvHeads, headDim]; heads % kvHeads === 0. f32, or f16 (see KvTensor). */
+  k: KvTensor;
+  /** [batch, seqK, kvHeads, headDim], the dtype of k. */
+  v: KvTensor;
   /** [batch, seqK], 1 = attend, 0 = ignore (a tensor, or its bare data). */
   keyPaddingMask?: TensorLike<Uint8Array> | Uint8Array;
   /** Added to the scaled scores: [heads, seqQ, seqK] or [batch, heads, seqQ, seqK] (a tensor, or its bare data). */
@@ -55,13 +66,40 @@ export function bareOrTensor<T extends Float32Array | Uint8Array>(
   return { data: t.data, dims: [...t.dims] };
 }
 
+/** One K or V argument: checked tag, data type and length (in elements of its dtype). */
+function kvArg(kernel: string, name: string, value: unknown): { data: KvData; dims: readonly number[]; dtype: KvDType } {
+  const o = value as { data?: unknown; dtype?: unknown } | null;
+  const tag = o && typeof o === 'object' ? o.dtype : undefined;
+  if (tag !== undefined && tag !== 'f32' && tag !== 'f16') {
+    throw new DTypeError(`${kernel}: ${name}.dtype must be 'f32' or 'f16', got ${JSON.stringify(tag)}`);
+  }
+  if (tag === 'f16') {
+    const t = tensorArg(kernel, name, value, Uint16Array, 4);
+    return { data: t.data, dims: t.dims, dtype: 'f16' };
+  }
+  if (o && typeof o === 'object' && o.data instanceof Uint16Array) {
+    throw new DTypeError(`${kernel}: ${name} holds a Uint16Array without dtype 'f16'`);
+  }
+  const t = tensorArg(kernel, name, value, Float32Array, 4);
+  return { data: t.data, dims: t.dims, dtype: 'f32' };
+}
+
+/** K and V of one call (or one ragged row): both f32 or both f16. */
+export function kvPair(kernel: string, kName: string, k: unknown, vName: string, v: unknown) {
+  const kk = kvArg(kernel, kName, k);
+  const vv = kvArg(kernel, vName, v);
+  if (kk.dtype !== vv.dtype) {
+    throw new DTypeError(`${kernel}: ${kName} is ${kk.dtype} but ${vName} is ${vv.dtype}; K and V must share a dtype`);
+  }
+  return { k: kk, v: vv, dtype: kk.dtype };
+}
+
 export const attention = defineKernel<AttentionArgs, Tensor>({
   name: NAME,
   prepare(args) {
     const a = argsObject(NAME, args);
     const q = tensorArg(NAME, 'q', a.q, Float32Array, 4);
-    const k = tensorArg(NAME, 'k', a.k, Float32Array, 4);
-    const v = tensorArg(NAME, 'v', a.v, Float32Array, 4);
+    const { k, v, dtype: kvDtype } = kvPair(NAME, 'k', a.k, 'v', a.v);
     const [batch, seqQ, heads, headDim] = q.dims;
     const [, seqK, kvHeads] = k.dims;
     expectDims(NAME, 'k', k.dims, [batch, undefined, undefined, headDim]);
@@ -89,6 +127,7 @@ export const attention = defineKernel<AttentionArgs, Tensor>({
       q: q.data,
       k: k.data,
       v: v.data,
+      kvDtype,
       keyMask: mask?.data ?? null,
       bias: bias?.data ?? null,
       biasBatched,

@@ -13,7 +13,7 @@ import * as scan from './scan.js';
 import * as softmax from './softmax.js';
 
 export type { KernelOptions } from './define.js';
-export type { AttentionArgs } from './attention.js';
+export type { AttentionArgs, KvTensor } from './attention.js';
 export type { RaggedAttentionArgs, RaggedAttentionRow } from './ragged-attention.js';
 export type { BinaryArgs, GeluMulArgs, SiluMulArgs } from './elementwise.js';
 export type { CausalConv1dArgs, CausalConv1dResult } from './conv.js';

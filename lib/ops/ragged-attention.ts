@@ -3,9 +3,10 @@
 // attention({ q: q[r], k: rows[r].k, v: rows[r].v, keyPaddingMask, bias }) with one query (to rounding); the
 // native kernel runs every row in one pool job.
 import { raggedAttentionF32 } from '../kernels/attention.js';
-import { ShapeError, ValueRangeError } from '../errors.js';
+import { DTypeError, ShapeError, ValueRangeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { bareOrTensor } from './attention.js';
+import type { KvData, KvDType } from '../kernels/attention.js';
+import { bareOrTensor, type KvTensor, kvPair } from './attention.js';
 import { argsObject, expectDims, f32Option, tensorArg } from './validate.js';
 import { defineKernel } from './define.js';
 import { indexedKeys } from './keys.js';
@@ -15,10 +16,10 @@ export const RAGGED_MAX_ROWS = 256;
 const ROW_KEYS = indexedKeys(['seqK', 'k', 'v', 'keyMask', 'bias'] as const, RAGGED_MAX_ROWS);
 
 export interface RaggedAttentionRow {
+  /** [1, seqK, kvHeads, headDim]: f32, or f16 (KvTensor); every row's K and V share one dtype. */
+  k: KvTensor;
   /** [1, seqK, kvHeads, headDim] */
-  k: TensorLike<Float32Array>;
-  /** [1, seqK, kvHeads, headDim] */
-  v: TensorLike<Float32Array>;
+  v: KvTensor;
   /** [1, seqK], 1 = attend (a tensor, or its bare data). */
   keyPaddingMask?: TensorLike<Uint8Array> | Uint8Array;
   /** Added to the scaled scores: [heads, 1, seqK] (a tensor, or its bare data). */
@@ -49,17 +50,22 @@ export const raggedAttention = defineKernel<RaggedAttentionArgs, Tensor>({
     if (n > RAGGED_MAX_ROWS) throw new ValueRangeError(`${NAME}: at most ${RAGGED_MAX_ROWS} rows per call, got ${n}`);
     if (heads < 1 || headDim < 1) throw new ShapeError(`${NAME}: heads (${heads}) and headDim (${headDim}) must be at least 1`);
     let kvHeads = 0;
-    const k: Float32Array[] = [];
-    const v: Float32Array[] = [];
+    const k: KvData[] = [];
+    const v: KvData[] = [];
+    let kvDtype: KvDType = 'f32';
     const keyMask: (Uint8Array | null)[] = [];
     const bias: (Float32Array | null)[] = [];
     const seqK: number[] = [];
     rows.forEach((row, r) => {
       const o = argsObject(NAME, row);
-      const kr = tensorArg(NAME, `rows[${r}].k`, o.k, Float32Array, 4);
-      if (r === 0) kvHeads = kr.dims[2];
+      const { k: kr, v: vr, dtype } = kvPair(NAME, `rows[${r}].k`, o.k, `rows[${r}].v`, o.v);
+      if (r === 0) {
+        kvHeads = kr.dims[2];
+        kvDtype = dtype;
+      } else if (dtype !== kvDtype) {
+        throw new DTypeError(`${NAME}: rows[${r}] K/V are ${dtype} but rows[0]'s are ${kvDtype}; every row must share one dtype`);
+      }
       expectDims(NAME, `rows[${r}].k`, kr.dims, [1, undefined, kvHeads, headDim]);
-      const vr = tensorArg(NAME, `rows[${r}].v`, o.v, Float32Array, 4);
       expectDims(NAME, `rows[${r}].v`, vr.dims, kr.dims);
       const len = kr.dims[1];
       k.push(kr.data);
@@ -74,7 +80,7 @@ export const raggedAttention = defineKernel<RaggedAttentionArgs, Tensor>({
     // The kernels scale in f32: both backends see the rounded value.
     const scale = Math.fround(f32Option(NAME, 'scale', a.scale, 1 / Math.sqrt(headDim)));
     const out = new Tensor(new Float32Array(n * heads * headDim), [n, 1, heads, headDim]);
-    const native: Record<string, unknown> = { q: q.data, out: out.data, rows: n, heads, kvHeads: Math.max(kvHeads, 1), headDim, scale };
+    const native: Record<string, unknown> = { q: q.data, out: out.data, rows: n, heads, kvHeads: Math.max(kvHeads, 1), headDim, scale, kvDtype };
     for (let r = 0; r < n; r++) {
       const key = ROW_KEYS[r];
       native[key.seqK] = seqK[r];
@@ -83,7 +89,7 @@ export const raggedAttention = defineKernel<RaggedAttentionArgs, Tensor>({
       if (keyMask[r]) native[key.keyMask] = keyMask[r];
       if (bias[r]) native[key.bias] = bias[r];
     }
-    const params = { q: q.data, out: out.data, k, v, keyMask, bias, seqK, rows: n, heads, kvHeads, headDim, scale };
+    const params = { q: q.data, out: out.data, k, v, kvDtype, keyMask, bias, seqK, rows: n, heads, kvHeads, headDim, scale };
     return { native, ts: () => raggedAttentionF32(params), result: out };
   },
 });

@@ -69,12 +69,12 @@ export class Scheduler {
   constructor(
     private readonly net: Net,
     private readonly ops: Ops,
-    private readonly defaults: GenerationDefaults,
+    private readonly defaults: GenerationDefaults & Pick<Run, 'kvCache'>,
     private readonly limits: SchedulerLimits,
     private readonly statsBuf?: Float64Array,
   ) {
     // A shared step is never aborted as a whole: each call leaves between steps.
-    this.quiet = { ops, checkAbort() {} };
+    this.quiet = { ops, kvCache: defaults.kvCache, checkAbort() {} };
     this.publish();
   }
 
@@ -191,6 +191,7 @@ export class Scheduler {
     const abort = e.job.abort;
     const run: Run = {
       ops: this.ops,
+      kvCache: this.defaults.kvCache,
       checkAbort() {
         if (Atomics.load(abort, 0) !== 0) throw new AbortError('generate aborted');
       },

@@ -1,8 +1,9 @@
 // kernels: attention({ q, k, v, out, batch, seqQ, seqK, heads, kvHeads, headDim, scale, causal,
-//                      keyMask?, bias?, biasBatched })
-//   q, out [batch, seqQ, heads, headDim]; k, v [batch, seqK, kvHeads, headDim]; keyMask Uint8Array
+//                      kvDtype?, keyMask?, bias?, biasBatched })
+//   q, out [batch, seqQ, heads, headDim]; k, v [batch, seqK, kvHeads, headDim], Float32Array or
+//   (kvDtype 'f16') Uint16Array of f16 bits, lengths counted in elements; keyMask Uint8Array
 //   [batch, seqK]; bias Float32Array [heads, seqQ, seqK] or (biasBatched) [batch, heads, seqQ, seqK].
-//          raggedAttention({ q, out, rows, heads, kvHeads, headDim, scale, seqK<i>, k<i>, v<i>,
+//          raggedAttention({ q, out, rows, heads, kvHeads, headDim, scale, kvDtype?, seqK<i>, k<i>, v<i>,
 //                            keyMask<i>?, bias<i>? })  for i < rows (0..256)
 //   q, out [rows, heads, headDim]; k<i>, v<i> [seqK<i>, kvHeads, headDim]; keyMask<i> Uint8Array
 //   [seqK<i>]; bias<i> Float32Array [heads, seqK<i>].

@@ -28,6 +28,19 @@ void read_heads(ArgCheck& r, int64_t* heads, int64_t* kv_heads, int64_t* head_di
                               std::to_string(*kv_heads) + ")");
   *scale = r.real32("scale", r.ok() ? 1.0 / std::sqrt(double(*head_dim)) : 1.0);
 }
+
+// kvDtype: the storage of K and V (both): 'f32' (Float32Array) or 'f16' (Uint16Array of f16 bits).
+KvDtype read_kv_dtype(ArgCheck& r) {
+  const std::string name = r.string("kvDtype", "f32");
+  if (name == "f16") return KvDtype::f16;
+  if (r.ok() && name != "f32") r.fail(Status::range, "unknown kvDtype '" + name + "' (f32, f16)");
+  return KvDtype::f32;
+}
+
+// A K or V buffer of `length` elements of the stated dtype.
+const void* read_kv(ArgCheck& r, const char* name, KvDtype dt, int64_t length) {
+  return dt == KvDtype::f16 ? static_cast<const void*>(r.u16(name, length)) : static_cast<const void*>(r.f32(name, length));
+}
 }  // namespace
 
 AttentionArgs read_attention(ArgCheck& r) {
@@ -38,13 +51,14 @@ AttentionArgs read_attention(ArgCheck& r) {
   a.seq_k = r.dim("seqK", 0, kMaxDim);
   read_heads(r, &a.heads, &a.kv_heads, &a.head_dim, &a.scale);
   a.causal = r.boolean("causal", false);
+  a.kv_dtype = read_kv_dtype(r);
   a.bias_batched = r.boolean("biasBatched", false);
   const int64_t q_len = r.product({a.batch, a.seq_q, a.heads, a.head_dim});
   const int64_t kv_len = r.product({a.batch, a.seq_k, a.kv_heads, a.head_dim});
   const int64_t bias_len = r.product({a.bias_batched ? a.batch : 1, a.heads, a.seq_q, a.seq_k});
   a.q = r.f32("q", q_len);
-  a.k = r.f32("k", kv_len);
-  a.v = r.f32("v", kv_len);
+  a.k = read_kv(r, "k", a.kv_dtype, kv_len);
+  a.v = read_kv(r, "v", a.kv_dtype, kv_len);
   a.out = r.f32("out", q_len);
   a.key_mask = r.u8("keyMask", r.product({a.batch, a.seq_k}), true);
   a.bias = r.f32("bias", bias_len, true);
@@ -57,6 +71,7 @@ RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
   RaggedAttentionArgs a{};
   a.rows = r.dim("rows", 0, kRaggedMaxRows);
   read_heads(r, &a.heads, &a.kv_heads, &a.head_dim, &a.scale);
+  a.kv_dtype = read_kv_dtype(r);
   const int64_t q_len = r.product({a.rows, a.heads, a.head_dim});
   a.q = r.f32("q", q_len);
   a.out = r.f32("out", q_len);
@@ -65,8 +80,8 @@ RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
     const int64_t seq_k = r.dim(("seqK" + n).c_str(), 0, kMaxDim);
     const int64_t kv_len = r.product({seq_k, a.kv_heads, a.head_dim});
     a.seq_k[i] = seq_k;
-    a.k[i] = r.f32(("k" + n).c_str(), kv_len);
-    a.v[i] = r.f32(("v" + n).c_str(), kv_len);
+    a.k[i] = read_kv(r, ("k" + n).c_str(), a.kv_dtype, kv_len);
+    a.v[i] = read_kv(r, ("v" + n).c_str(), a.kv_dtype, kv_len);
     a.key_mask[i] = r.u8(("keyMask" + n).c_str(), seq_k, true);
     a.bias[i] = r.f32(("bias" + n).c_str(), r.product({a.heads, seq_k}), true);
   }

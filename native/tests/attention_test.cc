@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "common/half.h"
 #include "common/pool.h"
 #include "kernels/attention/attention.h"
 #include "tests/check.h"
@@ -23,10 +24,25 @@ std::string label(const Shape& s) {
          (s.causal ? "-causal" : "") + "-mask" + std::to_string(s.mask) + "-bias" + std::to_string(s.bias);
 }
 
-void check_shape(const Shape& s, uint64_t seed) {
+// x rounded to f16 in place; returns the f16 bits.
+std::vector<uint16_t> round_f16(std::vector<float>& x) {
+  std::vector<uint16_t> h(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    h[i] = f32_to_f16(x[i]);
+    x[i] = f16_to_f32(h[i]);
+  }
+  return h;
+}
+
+// kv f16: K and V are rounded to f16; the reference runs on the rounded f32 values, every ISA
+// (the scalar one too, which must then agree bit for bit) on the f16 bits.
+void check_shape(const Shape& s, uint64_t seed, KvDtype kv) {
   test::Rng rng(seed);
   const int64_t q_len = s.batch * s.seq_q * s.heads * s.head_dim, kv_len = s.batch * s.seq_k * s.kv_heads * s.head_dim;
   std::vector<float> q = rng.normals(size_t(q_len)), k = rng.normals(size_t(kv_len)), v = rng.normals(size_t(kv_len));
+  const bool half = kv == KvDtype::f16;
+  const std::vector<uint16_t> kh = half ? round_f16(k) : std::vector<uint16_t>{};
+  const std::vector<uint16_t> vh = half ? round_f16(v) : std::vector<uint16_t>{};
   std::vector<uint8_t> mask(size_t(s.batch * s.seq_k), 1);
   for (int64_t i = 0; i < int64_t(mask.size()); ++i) {
     if (s.mask == 1 && rng.uniform(0, 1) < 0.3f) mask[size_t(i)] = 0;
@@ -58,13 +74,21 @@ void check_shape(const Shape& s, uint64_t seed) {
     ++test::failures();
     return;
   }
-  for (Isa isa : test::simd_isas()) {
+  if (half) {
+    a.k = kh.data();
+    a.v = vh.data();
+    a.kv_dtype = KvDtype::f16;
+  }
+  std::vector<Isa> isas = test::simd_isas();
+  if (half) isas.insert(isas.begin(), Isa::scalar);
+  for (Isa isa : isas) {
     force_isa(isa);
     std::fill(got.begin(), got.end(), 7.0f);
     a.out = got.data();
     attention_f32(a);
-    const std::string name = std::string("attention/") + isa_name(isa) + "/" + label(s);
-    test::expect_close(got.data(), ref.data(), size_t(q_len), 3e-5f, 1e-4f, name);
+    const std::string name = std::string("attention/") + isa_name(isa) + (half ? "/kv-f16/" : "/") + label(s);
+    const bool exact = isa == Isa::scalar;
+    test::expect_close(got.data(), ref.data(), size_t(q_len), exact ? 0.0f : 3e-5f, exact ? 0.0f : 1e-4f, name);
     for (size_t i = 0; i < kGuard; ++i) {
       if (got[size_t(q_len) + i] != 7.0f) {
         std::fprintf(stderr, "  FAIL %s: guard word %zu overwritten\n", name.c_str(), i);
@@ -98,7 +122,8 @@ ATTNSCAN_TEST("attention: every ISA matches the reference (prefill, decode, GQA,
   uint64_t seed = 11;
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
-    for (const Shape& s : shapes) check_shape(s, seed++);
+    for (const Shape& s : shapes) check_shape(s, seed++, KvDtype::f32);
+    for (const Shape& s : shapes) check_shape(s, seed++, KvDtype::f16);
   }
   set_num_threads(2);
 }
@@ -109,12 +134,15 @@ namespace attnscan {
 namespace {
 
 // Rows of different cache lengths (one empty, one fully masked) with masks and per-row biases.
-void check_ragged(int64_t heads, int64_t kv_heads, int64_t head_dim, const std::vector<int64_t>& lens, uint64_t seed) {
+void check_ragged(int64_t heads, int64_t kv_heads, int64_t head_dim, const std::vector<int64_t>& lens, uint64_t seed,
+                  KvDtype kv = KvDtype::f32) {
   test::Rng rng(seed);
   const int64_t rows = int64_t(lens.size()), q_len = rows * heads * head_dim;
   std::vector<float> q = rng.normals(size_t(q_len));
   std::vector<std::vector<float>> k, v, bias;
   std::vector<std::vector<uint8_t>> mask;
+  std::vector<std::vector<uint16_t>> kh, vh;
+  const bool half = kv == KvDtype::f16;
   RaggedAttentionArgs a{};
   a.q = q.data();
   a.rows = rows;
@@ -129,6 +157,10 @@ void check_ragged(int64_t heads, int64_t kv_heads, int64_t head_dim, const std::
     bias.push_back(rng.normals(size_t(heads * lens[size_t(r)]), 0.5f));
     mask.emplace_back(size_t(lens[size_t(r)]), uint8_t(r == 1 ? 0 : 1));
     for (auto& m : mask.back()) m = r == 1 ? 0 : uint8_t(rng.uniform(0, 1) < 0.8f);
+    if (half) {
+      kh.push_back(round_f16(k.back()));
+      vh.push_back(round_f16(v.back()));
+    }
   }
   for (int64_t r = 0; r < rows; ++r) {
     a.k[r] = k[size_t(r)].data();
@@ -146,15 +178,25 @@ void check_ragged(int64_t heads, int64_t kv_heads, int64_t head_dim, const std::
     ++test::failures();
     return;
   }
-  const std::string shape = "h" + std::to_string(heads) + "kv" + std::to_string(kv_heads) + "d" + std::to_string(head_dim) +
+  if (half) {
+    a.kv_dtype = KvDtype::f16;
+    for (int64_t r = 0; r < rows; ++r) {
+      a.k[r] = kh[size_t(r)].data();
+      a.v[r] = vh[size_t(r)].data();
+    }
+  }
+  const std::string shape = std::string(half ? "kv-f16/" : "") + "h" + std::to_string(heads) + "kv" + std::to_string(kv_heads) + "d" + std::to_string(head_dim) +
                             "rows" + std::to_string(rows);
-  for (Isa isa : test::simd_isas()) {
+  std::vector<Isa> isas = test::simd_isas();
+  if (half) isas.insert(isas.begin(), Isa::scalar);
+  for (Isa isa : isas) {
     force_isa(isa);
     std::fill(got.data(), got.data() + q_len, 7.0f);
     a.out = got.data();
     attention_ragged_f32(a);
     const std::string name = std::string("ragged/") + isa_name(isa) + "/" + shape;
-    test::expect_close(got.data(), ref.data(), size_t(q_len), 3e-5f, 1e-4f, name);
+    const bool exact = isa == Isa::scalar;
+    test::expect_close(got.data(), ref.data(), size_t(q_len), exact ? 0.0f : 3e-5f, exact ? 0.0f : 1e-4f, name);
     got.check(name);
     // Each row as a plain one-query call (one thread, so neither splits keys): the same bits.
     if (num_threads() == 1) {
@@ -164,6 +206,7 @@ void check_ragged(int64_t heads, int64_t kv_heads, int64_t head_dim, const std::
         x.q = q.data() + r * heads * head_dim;
         x.k = a.k[r];
         x.v = a.v[r];
+        x.kv_dtype = a.kv_dtype;
         x.key_mask = a.key_mask[r];
         x.bias = a.bias[r];
         x.out = alone.data();
@@ -192,6 +235,9 @@ ATTNSCAN_TEST("attention: ragged decode rows match the reference and each row al
     check_ragged(8, 2, 7, {5, 6, 0, 300, 33}, seed++);
     check_ragged(4, 1, 80, {257, 513, 1}, seed++);
     check_ragged(2, 2, 17, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, seed++);
+    check_ragged(12, 12, 64, {9, 40, 17, 3, 128, 64, 65, 1}, seed++, KvDtype::f16);
+    check_ragged(8, 2, 7, {5, 6, 0, 300, 33}, seed++, KvDtype::f16);
+    check_ragged(4, 1, 80, {257, 513, 1}, seed++, KvDtype::f16);
   }
   set_num_threads(2);
 }

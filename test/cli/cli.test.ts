@@ -79,6 +79,22 @@ describe('commands in-process', () => {
     expect(JSON.parse(e.out).forwardsPerSecond).toBeGreaterThan(0);
   });
 
+  it('generate --kv-cache f16 runs with the f16 cache (the tokens of loadModel({ kvCache: "f16" })); a bad value exits 2', async () => {
+    const m = await loadModel(llama, { backend: 'ts', kvCache: 'f16' });
+    const ids = m.tokenizer!.encode('Once upon');
+    const toks: number[] = [];
+    for await (const t of m.generate(ids, { maxNewTokens: 6 })) toks.push(t);
+    const text = m.tokenizer!.decode([...ids, ...toks], { skipSpecialTokens: true }).slice(m.tokenizer!.decode(ids, { skipSpecialTokens: true }).length);
+    await m.dispose();
+    const r = await cli(['generate', '--model', llama, '--backend', 'ts', '--kv-cache', 'f16', '-n', '6', '--json', 'Once', 'upon']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ text, promptTokens: ids.length, completionTokens: toks.length });
+    const bad = await cli(['generate', '--model', llama, '--kv-cache', 'f8', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--kv-cache must be f32 or f16, got 'f8'");
+    expect((await cli(['serve', '--help'])).out).toContain('--kv-cache f32|f16');
+  });
+
   it('--help for every command; usage errors exit 2, model problems 3', async () => {
     for (const c of ['generate', 'embed', 'classify', 'fill-mask', 'info', 'bench', 'serve']) {
       const r = await cli([c, '--help']);

@@ -7,6 +7,7 @@ import { KvCache } from '../../generation/kv-cache.js';
 import { Tensor } from '../../tensor.js';
 import type { Weights } from '../weights.js';
 import { RAGGED_MAX_ROWS } from '../../ops/ragged-attention.js';
+import type { KvTensor } from '../../ops/attention.js';
 import type { Ctx, RowCtx } from './context.js';
 import { linear, linearGroup } from './linear.js';
 import { type F32, reshape, rowOf, sliceLast } from './ops.js';
@@ -86,8 +87,8 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
   /** The keys rows sharing one state slot, mask, bias and encoder output attend over (the cache appended first). */
   function keysOf(kv: { k: F32; v: F32 } | undefined, g: RowCtx, il: number, ctx: Ctx, batch: number, seq: number) {
     const slot = g.state?.[il];
-    let k: F32;
-    let v: F32;
+    let k: KvTensor;
+    let v: KvTensor;
     let keyPaddingMask: Uint8Array | undefined;
     if (o.cross) {
       let cross = slot?.cross;
@@ -102,8 +103,8 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
     } else {
       ({ k, v } = kv!);
       if (slot) {
-        slot.self ??= new KvCache(batch, kvHeads, headDim, ctx.cacheCapacity ?? Math.max(16, seq * 2));
-        ({ k, v } = slot.self.append(k, v));
+        slot.self ??= new KvCache(batch, kvHeads, headDim, ctx.cacheCapacity ?? Math.max(16, seq * 2), ctx.kvCache);
+        ({ k, v } = slot.self.append(kv!.k, kv!.v));
       }
       keyPaddingMask = g.selfMask;
     }

@@ -1,6 +1,6 @@
 // What one forward pass through a stack of blocks carries besides the activations.
 import type { Tensor } from '../../tensor.js';
-import type { LayerState } from '../../generation/kv-cache.js';
+import type { KvDType, LayerState } from '../../generation/kv-cache.js';
 import type { F32, Ops } from './ops.js';
 
 export interface Ctx {
@@ -16,6 +16,8 @@ export interface Ctx {
   state?: LayerState[];
   /** Self K/V caches created in this pass are sized for this many tokens (the serving budget). */
   cacheCapacity?: number;
+  /** Storage of the self K/V caches created in this pass: 'f32' (default) or 'f16'. */
+  kvCache?: KvDType;
   /**
    * Ragged step: row r of the batch is its own sequence, with its own state, mask, bias and
    * encoder output (which then replace state, selfMask, selfBias and memory). Token-wise layers run

@@ -2,7 +2,7 @@
 // inside the model's worker thread. While a kernel family has no native implementation yet the
 // call runs its TS twin instead (recorded in `fallbacks`, reported by the model), so a model on
 // the native backend always runs.
-import { kernels, type RaggedAttentionRow } from '../../ops/index.js';
+import { kernels, type KvTensor, type RaggedAttentionRow } from '../../ops/index.js';
 import type { BackendName } from '../../backend/select.js';
 import { Tensor, type TensorLike } from '../../tensor.js';
 import type { W } from '../weights.js';
@@ -29,7 +29,7 @@ export interface Ops {
   /** rope on q and k at the same positions, in one call. */
   ropeQk(q: F32, k: F32, positions: TensorLike<Int32Array>, invFreq: Float32Array, style: 'half' | 'interleaved'): { q: F32; k: F32 };
   attention(args: {
-    q: F32; k: TensorLike<Float32Array>; v: TensorLike<Float32Array>;
+    q: F32; k: KvTensor; v: KvTensor;
     keyPaddingMask?: Uint8Array; bias?: Float32Array; scale?: number; causal?: boolean;
   }): F32;
   /** One decode query per row [rows, 1, heads, headDim], each row over its own keys (a ragged step). */

@@ -9,6 +9,8 @@
 //   key_mask: [batch, seq_k] uint8, 1 keep (or null)
 //   bias:     [heads, seq_q, seq_k], or [batch, heads, seq_q, seq_k] when bias_batched (or null)
 //   out:      [batch, seq_q, heads, head_dim]
+// K and V share one storage type (kv_dtype): f32, or f16 bits (an f16 KV cache), widened to f32
+// exactly as they are read, so f16 K/V give the f32 result of the same (f16-rounded) values.
 // Accumulation f32. The online softmax rescales partial sums by exp(m_old - m_new) per key tile;
 // results stay within 3e-5 absolute + 1e-4 relative of the reference for unit-scale inputs.
 // Memory per task: packed K^T and V of one kv head (O(seq_k · head_dim)) plus one query tile.
@@ -19,10 +21,13 @@
 
 namespace attnscan {
 
+enum class KvDtype { f32 = 0, f16 = 1 };
+
 struct AttentionArgs {
   const float* q;
-  const float* k;
-  const float* v;
+  const void* k;  // float or uint16_t (f16 bits), per kv_dtype
+  const void* v;
+  KvDtype kv_dtype;
   const uint8_t* key_mask;
   const float* bias;
   bool bias_batched;
@@ -50,7 +55,7 @@ struct AttentionTile {
 // Scratch offsets (floats, 16-aligned) shared by every ISA's tile function.
 struct AttentionTileLayout {
   int64_t group, d_pad, q_tile, rows_pad, key_pad, n_tiles;
-  int64_t kt, vp, maskadd, qp, s, o, m, l, alpha, ref_scores, total;
+  int64_t kt, vp, maskadd, qp, s, o, m, l, alpha, ref_scores, krow, total;
 };
 
 static inline AttentionTileLayout attention_tile_layout(const AttentionArgs& a) {
@@ -73,6 +78,7 @@ static inline AttentionTileLayout attention_tile_layout(const AttentionArgs& a) 
   L.l = take(L.rows_pad);
   L.alpha = take(L.rows_pad);
   L.ref_scores = take(a.seq_k);
+  L.krow = take(a.head_dim);
   L.total = at;
   return L;
 }
@@ -134,7 +140,7 @@ Result attention_f32(const AttentionArgs& a);
 // Ragged decode: `rows` independent sequences with one new query each, every one over its own
 // keys (a continuous-batching step, where each sequence owns a KV cache of its own length).
 //   q, out:      [rows, heads, head_dim]
-//   k[r], v[r]:  [seq_k[r], kv_heads, head_dim]
+//   k[r], v[r]:  [seq_k[r], kv_heads, head_dim], every row's in kv_dtype
 //   key_mask[r]: [seq_k[r]] uint8, 1 keep (or null);  bias[r]: [heads, seq_k[r]] (or null)
 // Row r's output is attention_f32's with batch = seq_q = 1 on row r's arguments (one query after
 // its cache sees every key, so there is no causal flag), bit for bit unless that call would split
@@ -144,8 +150,9 @@ constexpr int64_t kRaggedMaxRows = 256;
 struct RaggedAttentionArgs {
   const float* q;
   float* out;
-  const float* k[kRaggedMaxRows];
-  const float* v[kRaggedMaxRows];
+  const void* k[kRaggedMaxRows];
+  const void* v[kRaggedMaxRows];
+  KvDtype kv_dtype;
   const uint8_t* key_mask[kRaggedMaxRows];
   const float* bias[kRaggedMaxRows];
   int64_t seq_k[kRaggedMaxRows];

@@ -1,5 +1,6 @@
 // AVX2+FMA attention: the AVX-512 design with 8-lane vectors and 16 ymm registers. Prefill blocks
 // are 6 rows x 16 keys (QK^T) and 6 rows x 16 dims (PV): 12 accumulators, each load feeding 6 FMAs.
+// f16 K/V are widened with F16C vcvtph2ps (exact), as the AVX-512 file does.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -14,6 +15,17 @@ namespace {
 using namespace avx2;
 
 inline __m256i lanes(int64_t n) { return tail_mask(int(std::clamp<int64_t>(n, 0, 8))); }
+
+// The first n (clamped to 0..8) elements at p as f32, zeros after; never reads past p + n.
+inline __m256 load_n(const float* p, int64_t n) { return _mm256_maskload_ps(p, lanes(n)); }
+inline __m256 load_n(const uint16_t* p, int64_t n) {
+  if (n >= 8) return load_f16(p);
+  alignas(16) uint16_t tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int64_t i = 0; i < n; ++i) tmp[i] = p[i];
+  return load_f16(tmp);
+}
+inline __m256 load_full(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load_full(const uint16_t* p) { return load_f16(p); }
 
 // The ISA half of the drivers in attention_driver.h: register-blocked products, the online
 // softmax step and the decode dot products.
@@ -106,22 +118,32 @@ struct Ops {
   // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
   // fetch the row kAhead keys ahead explicitly.
   static constexpr int64_t kAhead = 6;
-  static void prefetch_row(const float* row, int64_t n) {
-    for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(row + c), _MM_HINT_T0);
+  template <class T>
+  static void prefetch_row(const T* row, int64_t n) {
+    const char* p = reinterpret_cast<const char*>(row);
+    for (int64_t c = 0; c < n * int64_t(sizeof(T)); c += 64) _mm_prefetch(p + c, _MM_HINT_T0);
   }
 
-  template <int NH>
+  static void f16_row(const uint16_t* src, int64_t n, float* dst) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load_f16(src + i));
+    for (; i < n; ++i) dst[i] = f16_to_f32(src[i]);
+  }
+
+  template <int NH, class T>
   static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                      int64_t j, int64_t n, const float* qs, float* s) {
     const int64_t D = a.head_dim, nvec = (D + 7) / 8, stride = a.kv_heads * D;
-    const __m256i tail = lanes(D - (nvec - 1) * 8);
-    const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
+    const int64_t tail = D - (nvec - 1) * 8;
+    const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
+    const bool lead = attn_decode_leads(a, g, h0);
     for (int64_t x = 0; x < n; ++x, kr += stride) {
       if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
+      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
       __m256 c[NH];
       for (int h = 0; h < NH; ++h) c[h] = _mm256_setzero_ps();
       for (int64_t cv = 0; cv < nvec; ++cv) {
-        const __m256 kv = cv == nvec - 1 ? _mm256_maskload_ps(kr + cv * 8, tail) : _mm256_loadu_ps(kr + cv * 8);
+        const __m256 kv = cv == nvec - 1 ? load_n(kr + cv * 8, tail) : load_full(kr + cv * 8);
         for (int h = 0; h < NH; ++h)
           c[h] = _mm256_fmadd_ps(_mm256_loadu_ps(qs + (h0 + h) * L.d_pad + cv * 8), kv, c[h]);
       }
@@ -129,21 +151,21 @@ struct Ops {
     }
   }
 
-  template <int NH>
+  template <int NH, class T>
   static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                      int64_t j, int64_t n, const float* p, float* acc) {
     const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
     for (int64_t dc = 0; dc < Dp; dc += 16) {
-      const __m256i ld0 = lanes(D - dc), ld1 = lanes(D - dc - 8);
+      const int64_t ld0 = D - dc, ld1 = D - dc - 8;
       __m256 c[NH][2];
       for (int h = 0; h < NH; ++h) {
         c[h][0] = _mm256_loadu_ps(acc + (h0 + h) * Dp + dc);
         c[h][1] = _mm256_loadu_ps(acc + (h0 + h) * Dp + dc + 8);
       }
-      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
+      const T* vr = static_cast<const T*>(a.v) + attn_kv_offset(a, b, j, g) + dc;
       for (int64_t x = 0; x < n; ++x, vr += stride) {
         if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
-        const __m256 v0 = _mm256_maskload_ps(vr, ld0), v1 = _mm256_maskload_ps(vr + 8, ld1);
+        const __m256 v0 = load_n(vr, ld0), v1 = load_n(vr + 8, ld1);
         for (int h = 0; h < NH; ++h) {
           const __m256 pb = _mm256_broadcast_ss(p + (h0 + h) * kAttnDecodeBlock + x);
           c[h][0] = _mm256_fmadd_ps(pb, v0, c[h][0]);

@@ -1,6 +1,7 @@
 // AVX-512 attention. Prefill: S = Q K^T and O += P V as 6-row register-blocked products over
 // 64-key tiles (24 zmm accumulators; every K^T / V load feeds 6 FMAs), online softmax per row in
-// between. Decode: per key a dot product over head_dim shared by the group's heads.
+// between. Decode: per key a dot product over head_dim shared by the group's heads. f16 K/V are
+// widened with vcvtph2ps (exact): in registers on the decode path, into the packed tiles in prefill.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -124,22 +125,35 @@ struct Ops {
   // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
   // fetch the row kAhead keys ahead explicitly.
   static constexpr int64_t kAhead = 6;
-  static void prefetch_row(const float* row, int64_t n) {
-    for (int64_t c = 0; c < n; c += 16) _mm_prefetch(reinterpret_cast<const char*>(row + c), _MM_HINT_T0);
+  template <class T>
+  static void prefetch_row(const T* row, int64_t n) {
+    const char* p = reinterpret_cast<const char*>(row);
+    for (int64_t c = 0; c < n * int64_t(sizeof(T)); c += 64) _mm_prefetch(p + c, _MM_HINT_T0);
   }
 
-  template <int NH>
+  static __m512 load(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
+  static __m512 load(const uint16_t* p, __mmask16 m) { return maskz_load_f16(m, p); }
+
+  static void f16_row(const uint16_t* src, int64_t n, float* dst) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, load_f16(src + i));
+    if (i < n) _mm512_mask_storeu_ps(dst + i, lanes(n - i), maskz_load_f16(lanes(n - i), src + i));
+  }
+
+  template <int NH, class T>
   static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                      int64_t j, int64_t n, const float* qs, float* s) {
     const int64_t D = a.head_dim, nvec = L.d_pad / 16, stride = a.kv_heads * D;
     const __mmask16 tail = lanes(D - (nvec - 1) * 16);
-    const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
+    const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
+    const bool lead = attn_decode_leads(a, g, h0);
     for (int64_t x = 0; x < n; ++x, kr += stride) {
       if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
+      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
       __m512 c[NH];
       for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
       for (int64_t cv = 0; cv < nvec; ++cv) {
-        const __m512 kv = _mm512_maskz_loadu_ps(cv == nvec - 1 ? tail : __mmask16(0xffff), kr + cv * 16);
+        const __m512 kv = load(kr + cv * 16, cv == nvec - 1 ? tail : __mmask16(0xffff));
         for (int h = 0; h < NH; ++h)
           c[h] = _mm512_fmadd_ps(_mm512_loadu_ps(qs + (h0 + h) * L.d_pad + cv * 16), kv, c[h]);
       }
@@ -148,7 +162,7 @@ struct Ops {
   }
 
   // Decode values: acc[h] += sum_x p[h][x] v[j + x] for the NH heads from h0, 64 dims at a time.
-  template <int NH>
+  template <int NH, class T>
   static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                      int64_t j, int64_t n, const float* p, float* acc) {
     const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
@@ -161,11 +175,11 @@ struct Ops {
       __m512 c[NH][4];
       for (int h = 0; h < NH; ++h)
         for (int v = 0; v < 4; ++v) c[h][v] = _mm512_maskz_loadu_ps(st[v], acc + (h0 + h) * Dp + dc + v * 16);
-      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
+      const T* vr = static_cast<const T*>(a.v) + attn_kv_offset(a, b, j, g) + dc;
       for (int64_t x = 0; x < n; ++x, vr += stride) {
         if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
         __m512 vv[4];
-        for (int v = 0; v < 4; ++v) vv[v] = _mm512_maskz_loadu_ps(ld[v], vr + v * 16);
+        for (int v = 0; v < 4; ++v) vv[v] = load(vr + v * 16, ld[v]);
         for (int h = 0; h < NH; ++h) {
           const __m512 pb = _mm512_set1_ps(p[(h0 + h) * kAttnDecodeBlock + x]);
           for (int v = 0; v < 4; ++v) c[h][v] = _mm512_fmadd_ps(pb, vv[v], c[h][v]);

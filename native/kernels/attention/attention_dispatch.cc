@@ -114,6 +114,7 @@ AttentionArgs ragged_row(const RaggedAttentionArgs& a, int64_t r) {
   x.out = a.out + r * q_row;
   x.k = a.k[r];
   x.v = a.v[r];
+  x.kv_dtype = a.kv_dtype;
   x.key_mask = a.key_mask[r];
   x.bias = a.bias[r];
   x.batch = 1;

@@ -5,8 +5,11 @@
 //   qk_block(qp, D, kt, s)      s[6][64] = qp[6][D] · kt[D][64]
 //   pv_rows(p, vp, d_pad, nk, alpha, o)   o[6][d_pad] = alpha * o + p[6][nk] · vp[nk][d_pad]
 //   softmax_step(s, nvec, maskadd, bias, nbias, cut, m, l, alpha)   online softmax over one row
-//   decode_scores<NH>(a, L, b, g, h0, j, n, qs, s)    s[h][x] = qs[h] · k[j + x], NH heads from h0
-//   decode_values<NH>(a, L, b, g, h0, j, n, p, acc)   acc[h] += sum_x p[h][x] v[j + x]
+//   f16_row(src, n, dst)        dst[0, n) = f32(src[0, n)), f16 bits widened (F16C / NEON)
+//   decode_scores<NH, T>(a, L, b, g, h0, j, n, qs, s)    s[h][x] = qs[h] · k[j + x], NH heads from h0
+//   decode_values<NH, T>(a, L, b, g, h0, j, n, p, acc)   acc[h] += sum_x p[h][x] v[j + x]
+// with T the K/V element (float, or uint16_t f16 bits widened in registers as they are loaded:
+// the decode step is bound by reading the cache, so f16 halves its bytes).
 #pragma once
 
 #include <algorithm>
@@ -26,7 +29,7 @@ void attention_tile_driver(const AttentionArgs& a, const AttentionTile& t, float
   const int64_t G = L.group, D = a.head_dim, Dp = L.d_pad;
   const int64_t last_tile = t.first_tile + (L.n_tiles - 1 - t.first_tile) / t.tile_stride * t.tile_stride;
   const int64_t kend = attn_key_end(a, std::min(a.seq_q, (last_tile + 1) * L.q_tile) - 1);
-  attn_pack_kv(a, L, t.b, t.g, kend, scratch);
+  attn_pack_kv(a, L, t.b, t.g, kend, scratch, Ops::f16_row);
   const float *kt = scratch + L.kt, *vp = scratch + L.vp, *madd = scratch + L.maskadd, *qp = scratch + L.qp;
   float *s = scratch + L.s, *o = scratch + L.o, *m = scratch + L.m, *l = scratch + L.l, *alpha = scratch + L.alpha;
   for (int64_t tile = t.first_tile; tile < L.n_tiles; tile += t.tile_stride) {
@@ -61,8 +64,8 @@ void attention_tile_driver(const AttentionArgs& a, const AttentionTile& t, float
   }
 }
 
-template <class Ops>
-void attention_decode_driver(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
+template <class Ops, class T>
+void attention_decode_run(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
   constexpr int W = Ops::kLanes;
   const AttentionDecodeLayout L = attention_decode_layout(a);
   const int64_t G = L.group, Dp = L.d_pad;
@@ -80,10 +83,10 @@ void attention_decode_driver(const AttentionArgs& a, const AttentionSplit& t, fl
     attn_decode_maskadd(a, t.b, j, n, madd);
     for (int64_t h0 = 0; h0 < G; h0 += 4) {
       switch (std::min<int64_t>(4, G - h0)) {
-        case 4: Ops::template decode_scores<4>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        case 3: Ops::template decode_scores<3>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        case 2: Ops::template decode_scores<2>(a, L, t.b, t.g, h0, j, n, qs, s); break;
-        default: Ops::template decode_scores<1>(a, L, t.b, t.g, h0, j, n, qs, s); break;
+        case 4: Ops::template decode_scores<4, T>(a, L, t.b, t.g, h0, j, n, qs, s); break;
+        case 3: Ops::template decode_scores<3, T>(a, L, t.b, t.g, h0, j, n, qs, s); break;
+        case 2: Ops::template decode_scores<2, T>(a, L, t.b, t.g, h0, j, n, qs, s); break;
+        default: Ops::template decode_scores<1, T>(a, L, t.b, t.g, h0, j, n, qs, s); break;
       }
     }
     for (int64_t h = 0; h < G; ++h) {
@@ -103,14 +106,20 @@ void attention_decode_driver(const AttentionArgs& a, const AttentionSplit& t, fl
     }
     for (int64_t h0 = 0; h0 < G; h0 += 4) {
       switch (std::min<int64_t>(4, G - h0)) {
-        case 4: Ops::template decode_values<4>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        case 3: Ops::template decode_values<3>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        case 2: Ops::template decode_values<2>(a, L, t.b, t.g, h0, j, n, s, acc); break;
-        default: Ops::template decode_values<1>(a, L, t.b, t.g, h0, j, n, s, acc); break;
+        case 4: Ops::template decode_values<4, T>(a, L, t.b, t.g, h0, j, n, s, acc); break;
+        case 3: Ops::template decode_values<3, T>(a, L, t.b, t.g, h0, j, n, s, acc); break;
+        case 2: Ops::template decode_values<2, T>(a, L, t.b, t.g, h0, j, n, s, acc); break;
+        default: Ops::template decode_values<1, T>(a, L, t.b, t.g, h0, j, n, s, acc); break;
       }
     }
   }
   attn_decode_write(a, L, t, scratch);
+}
+
+template <class Ops>
+void attention_decode_driver(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
+  if (a.kv_dtype == KvDtype::f16) attention_decode_run<Ops, uint16_t>(a, t, scratch);
+  else attention_decode_run<Ops, float>(a, t, scratch);
 }
 
 }  // namespace

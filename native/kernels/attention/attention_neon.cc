@@ -1,5 +1,6 @@
 // NEON attention: the AVX-512 design with 4-lane vectors and 32 q registers. Prefill blocks are
 // 6 rows x 16 keys (QK^T) and 6 rows x 16 dims (PV): 24 accumulators, each load feeding 6 FMAs.
+// f16 K/V are widened with vcvt_f32_f16 (exact), as the x86 files do.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -26,6 +27,14 @@ inline float32x4_t load_partial(const float* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) tmp[i] = p[i];
   return vld1q_f32(tmp);
 }
+inline float32x4_t load_partial(const uint16_t* p, int64_t n) {
+  if (n >= 4) return load_f16(p);
+  uint16_t tmp[4] = {0, 0, 0, 0};
+  for (int64_t i = 0; i < n; ++i) tmp[i] = p[i];
+  return load_f16(tmp);
+}
+inline float32x4_t load_full(const float* p) { return vld1q_f32(p); }
+inline float32x4_t load_full(const uint16_t* p) { return load_f16(p); }
 
 // The ISA half of the drivers in attention_driver.h: register-blocked products, the online
 // softmax step and the decode dot products.
@@ -121,17 +130,27 @@ struct Ops {
   // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
   // fetch the row kAhead keys ahead explicitly.
   static constexpr int64_t kAhead = 6;
-  static void prefetch_row(const float* row, int64_t n) {
-    for (int64_t c = 0; c < n; c += 16) __builtin_prefetch(row + c);
+  template <class T>
+  static void prefetch_row(const T* row, int64_t n) {
+    const char* p = reinterpret_cast<const char*>(row);
+    for (int64_t c = 0; c < n * int64_t(sizeof(T)); c += 64) __builtin_prefetch(p + c);
   }
 
-  template <int NH>
+  static void f16_row(const uint16_t* src, int64_t n, float* dst) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, load_f16(src + i));
+    for (; i < n; ++i) dst[i] = f16_to_f32(src[i]);
+  }
+
+  template <int NH, class T>
   static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                      int64_t j, int64_t n, const float* qs, float* s) {
     const int64_t D = a.head_dim, nvec = (D + 3) / 4, stride = a.kv_heads * D;
-    const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
+    const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
+    const bool lead = attn_decode_leads(a, g, h0);
     for (int64_t x = 0; x < n; ++x, kr += stride) {
       if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
+      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
       float32x4_t c[NH];
       for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
       for (int64_t cv = 0; cv < nvec; ++cv) {
@@ -142,7 +161,7 @@ struct Ops {
     }
   }
 
-  template <int NH>
+  template <int NH, class T>
   static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
                      int64_t j, int64_t n, const float* p, float* acc) {
     const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
@@ -150,12 +169,12 @@ struct Ops {
       float32x4_t c[NH][4];
       for (int h = 0; h < NH; ++h)
         for (int v = 0; v < 4; ++v) c[h][v] = vld1q_f32(acc + (h0 + h) * Dp + dc + v * 4);
-      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D + dc;
+      const T* vr = static_cast<const T*>(a.v) + attn_kv_offset(a, b, j, g) + dc;
       const bool full = dc + 16 <= D;
       for (int64_t x = 0; x < n; ++x, vr += stride) {
         if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
         float32x4_t vv[4];
-        for (int v = 0; v < 4; ++v) vv[v] = full ? vld1q_f32(vr + v * 4) : load_partial(vr + v * 4, D - dc - v * 4);
+        for (int v = 0; v < 4; ++v) vv[v] = full ? load_full(vr + v * 4) : load_partial(vr + v * 4, D - dc - v * 4);
         for (int h = 0; h < NH; ++h) {
           const float pv = p[(h0 + h) * kAttnDecodeBlock + x];
           for (int v = 0; v < 4; ++v) c[h][v] = vfmaq_n_f32(c[h][v], vv[v], pv);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/half.h"
 #include "kernels/attention/attention.h"
 
 namespace attnscan {
@@ -14,30 +15,58 @@ namespace attnscan {
 // for baseline code.
 namespace {
 
+// Element offset of key j of kv head g in batch b's K or V ([batch, seq_k, kv_heads, head_dim]).
+inline int64_t attn_kv_offset(const AttentionArgs& a, int64_t b, int64_t j, int64_t g) {
+  return ((b * a.seq_k + j) * a.kv_heads + g) * a.head_dim;
+}
+
+// One K/V element as f32 (the reference's reads).
+inline float attn_kv_at(const void* base, KvDtype dt, int64_t i) {
+  return dt == KvDtype::f16 ? f16_to_f32(static_cast<const uint16_t*>(base)[i]) : static_cast<const float*>(base)[i];
+}
+
+// Scalar f16 row widening, for the reference (the ISA files pass their F16C / NEON versions).
+inline void attn_f16_row_scalar(const uint16_t* src, int64_t n, float* dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
+}
+
 // Keys [0, kend) of (b, g), zero-padded to the key tile:
 //   K^T tile-major: kt[(j / 64) * 64 * D + d * 64 + j % 64]   ([tile][head_dim][64])
 //   V:              vp[j * d_pad + d]
 //   maskadd[j]:     0 where the key may be attended, -inf for masked keys and padding.
+// f16 K/V are widened here, once per task, by f16_row(src, n, dst) (the tile loops only see f32).
+template <class F16Row>
 inline void attn_pack_kv(const AttentionArgs& a, const AttentionTileLayout& L, int64_t b, int64_t g, int64_t kend,
-                         float* scratch) {
-  const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
+                         float* scratch, F16Row f16_row) {
+  const int64_t D = a.head_dim, Dp = L.d_pad;
+  const bool half = a.kv_dtype == KvDtype::f16;
+  const int64_t esize = half ? 2 : 4, stride = a.kv_heads * D * esize;
   const int64_t kpad = attn_round_up(kend, kAttnKeyTile);
+  const char* kbase = static_cast<const char*>(a.k);
+  const char* vbase = static_cast<const char*>(a.v);
   float* kt = scratch + L.kt;
   float* vp = scratch + L.vp;
   float* madd = scratch + L.maskadd;
+  float* krow = scratch + L.krow;
   for (int64_t j = 0; j < kpad; ++j) {
     float* kcol = kt + (j / kAttnKeyTile) * kAttnKeyTile * D + j % kAttnKeyTile;
     float* vrow = vp + j * Dp;
     if (j < kend) {
+      const int64_t at = attn_kv_offset(a, b, j, g) * esize;
       // Rows of one kv head are a page apart in large caches: fetch a few keys ahead.
       if (j + 4 < kend) {
-        __builtin_prefetch(a.k + (b * a.seq_k + j + 4) * stride + g * D);
-        __builtin_prefetch(a.v + (b * a.seq_k + j + 4) * stride + g * D);
+        __builtin_prefetch(kbase + at + 4 * stride);
+        __builtin_prefetch(vbase + at + 4 * stride);
       }
-      const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
-      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D;
+      const float* kr = reinterpret_cast<const float*>(kbase + at);
+      if (half) {
+        f16_row(reinterpret_cast<const uint16_t*>(kbase + at), D, krow);
+        f16_row(reinterpret_cast<const uint16_t*>(vbase + at), D, vrow);
+        kr = krow;
+      } else {
+        std::memcpy(vrow, vbase + at, size_t(D) * sizeof(float));
+      }
       for (int64_t d = 0; d < D; ++d) kcol[d * kAttnKeyTile] = kr[d];
-      std::memcpy(vrow, vr, size_t(D) * sizeof(float));
       std::memset(vrow + D, 0, size_t(Dp - D) * sizeof(float));
       madd[j] = (!a.key_mask || a.key_mask[b * a.seq_k + j]) ? 0.0f : -INFINITY;
     } else {
@@ -95,6 +124,27 @@ inline void attn_pack_decode_q(const AttentionArgs& a, const AttentionDecodeLayo
   for (int64_t hh = 0; hh < G; ++hh) {
     const float* src = a.q + (b * a.seq_q * a.heads + g * G + hh) * D;
     for (int64_t d = 0; d < Dp; ++d) qs[hh * Dp + d] = d < D ? src[d] * a.scale : 0.0f;
+  }
+}
+
+// Decode over an f16 cache: the walk of one kv head's keys is a strided one (rows kv_heads *
+// head_dim elements apart) and bound by DRAM latency, not bytes: read cold, f16 K/V were no faster
+// than f32. So the first kv head's task (attn_decode_leads) also prefetches every head's K and V
+// rows kAttnLeadAhead keys ahead into L2/L3 (locality 1: prefetcht2 / NEON's L2 hint), and the other
+// heads' walks find their rows in cache. f32 rows, twice as long, measured no gain from it.
+constexpr int64_t kAttnLeadAhead = 8;
+
+inline bool attn_decode_leads(const AttentionArgs& a, int64_t g, int64_t h0) {
+  return a.kv_dtype == KvDtype::f16 && g == 0 && h0 == 0 && a.kv_heads > 1;
+}
+
+inline void attn_prefetch_key_rows(const AttentionArgs& a, int64_t b, int64_t key) {
+  const int64_t at = attn_kv_offset(a, b, key, 0) * 2, bytes = a.kv_heads * a.head_dim * 2;
+  const char* k = static_cast<const char*>(a.k) + at;
+  const char* v = static_cast<const char*>(a.v) + at;
+  for (int64_t c = 0; c < bytes; c += 64) {
+    __builtin_prefetch(k + c, 0, 1);
+    __builtin_prefetch(v + c, 0, 1);
   }
 }
 

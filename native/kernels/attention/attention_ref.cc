@@ -1,4 +1,4 @@
-// The oracle: one query row at a time, exact two-pass softmax, plain loops.
+// The oracle: one query row at a time, exact two-pass softmax, plain loops; f16 K/V widened per element.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -12,7 +12,7 @@ namespace {
 // Row (b, i, h) over keys [j0, j1): m = max score, l = sum exp(s - m), acc = sum exp(s - m) v.
 void ref_row(const AttentionArgs& a, int64_t b, int64_t i, int64_t h, int64_t j0, int64_t j1, float* scores,
              float* m_out, float* l_out, float* acc) {
-  const int64_t D = a.head_dim, g = h / (a.heads / a.kv_heads), stride = a.kv_heads * D;
+  const int64_t D = a.head_dim, g = h / (a.heads / a.kv_heads);
   const float* qr = a.q + ((b * a.seq_q + i) * a.heads + h) * D;
   const float* br = attn_bias_row(a, b, i, h);
   const int64_t end = std::min(j1, attn_key_end(a, i));
@@ -22,9 +22,9 @@ void ref_row(const AttentionArgs& a, int64_t b, int64_t i, int64_t h, int64_t j0
       scores[j - j0] = -INFINITY;
       continue;
     }
-    const float* kr = a.k + (b * a.seq_k + j) * stride + g * D;
+    const int64_t kr = attn_kv_offset(a, b, j, g);
     float dot = 0.0f;
-    for (int64_t d = 0; d < D; ++d) dot += qr[d] * kr[d];
+    for (int64_t d = 0; d < D; ++d) dot += qr[d] * attn_kv_at(a.k, a.kv_dtype, kr + d);
     const float s = a.scale * dot + (br ? br[j] : 0.0f);
     scores[j - j0] = s;
     if (s > m) m = s;
@@ -36,8 +36,8 @@ void ref_row(const AttentionArgs& a, int64_t b, int64_t i, int64_t h, int64_t j0
       if (scores[j - j0] == -INFINITY) continue;
       const float w = std::exp(scores[j - j0] - m);
       l += w;
-      const float* vr = a.v + (b * a.seq_k + j) * stride + g * D;
-      for (int64_t d = 0; d < D; ++d) acc[d] += w * vr[d];
+      const int64_t vr = attn_kv_offset(a, b, j, g);
+      for (int64_t d = 0; d < D; ++d) acc[d] += w * attn_kv_at(a.v, a.kv_dtype, vr + d);
     }
   }
   *m_out = m;
