@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { preNorm, type Sublayer } from '../../lib/models/layers/block.js';
 import type { Ctx } from '../../lib/models/layers/context.js';
 import { bindOps, type F32 } from '../../lib/models/layers/ops.js';
+import type { W } from '../../lib/models/weights.js';
 import { Tensor } from '../../lib/tensor.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { expectClose } from '../helpers/compare.js';
@@ -18,8 +19,8 @@ describe.each(backends)('preNorm residual fusion (%s)', (backend) => {
   const hidden = 24;
   const rng = new Rng(41);
   const subs: Sublayer[] = ['attn_out', 'ffn_out'].map((name) => {
-    const w = new Tensor(rng.f32(hidden * hidden, 0.3), [hidden, hidden]);
-    const normW = new Tensor(rng.f32(hidden), [hidden]);
+    const w: W = { name: `${name}.weight`, data: rng.f32(hidden * hidden, 0.3), dims: [hidden, hidden], dtype: 'f32' };
+    const normW: W = { name: `${name}.norm`, data: rng.f32(hidden), dims: [hidden], dtype: 'f32' };
     return { name, norm: (x: F32) => ops.rmsNorm(x, normW, 1e-6), f: (x: F32, _ctx: Ctx, _il: number, residual?: F32) => ops.linear(x, w, undefined, residual) };
   });
   const block = preNorm(subs);
