@@ -32,7 +32,7 @@ SEQ = 128
 SEED = 1234
 # T5 span corruption: the fraction of tokens hidden and the mean length of a hidden span.
 NOISE = 0.15
-MEAN_SPAN = 3
+MEAN_SPAN = 2
 
 CONFIGS = {
     'llama': {
@@ -63,11 +63,20 @@ CONFIGS = {
     },
 }
 CLASSES = {'llama': nets.LlamaForCausalLM, 'mamba': nets.MambaForCausalLM, 'bert': nets.BertForMaskedLM, 't5': nets.T5ForConditionalGeneration}
+# Steps between two logs of the T5 encoder-dependence probe.
+PROBE_EVERY = 500
+# Encoder input lengths (tokens) of the masked models, drawn per batch.
+MIN_LEN = 16
+MAX_LEN = {'bert': SEQ // 2, 't5': SEQ // 2}
 # Small batches for the causal models (more updates of fewer tokens learn faster at this scale); the
 # encoders label only 15% of their tokens, so they need larger batches for a usable gradient.
-PROBE_EVERY = 500
 BATCH = {'llama': 8, 'mamba': 8, 'bert': 32, 't5': 16}
 LR = {'llama': 3e-3, 'mamba': 3e-3, 'bert': 1e-3, 't5': 1e-3}
+WEIGHT_DECAY = 0.1
+# lr multiplier of T5's shared embedding: AdamW's steps do not scale with the weights, and T5's
+# embeddings start at std 1, ten times its other matrices (the tied output layer hardly moved at 1x).
+# Not decayed: with the multiplier, weight decay shrank them ten times faster too.
+EMBED_LR_SCALE = 10.0
 # Post-LayerNorm BERT sits on the unigram plateau and can diverge without a long warm-up.
 WARMUP = {'llama': 30, 'mamba': 30, 'bert': 500, 't5': 200}
 GENERATION = {
@@ -178,7 +187,7 @@ def batch(family, rng, stream, size):
         return (x[:, :-1],), x[:, 1:]
     # Encoders see lengths from 16 tokens (one length per batch, so no padding), as fill-mask inputs are
     # short; BERT mostly short ones, so the few hundred CPU-seconds go into more updates.
-    length = int(rng.integers(16, (SEQ // 2 if family == 'bert' else SEQ) + 1))
+    length = int(rng.integers(MIN_LEN, MAX_LEN[family] + 1))
     starts = rng.integers(0, len(stream) - length - 1, size=size)
     if family == 'bert':
         ex = [mlm_example(rng, stream, s, length) for s in starts]
@@ -258,23 +267,28 @@ def content_mask(labels):
 
 @torch.no_grad()
 def encoder_dependence(model, examples):
-    """Content-token loss and top-1 accuracy with each example's own encoder input, and the loss with
-    the encoder input of another example of the batch (rolled by one): the gap is what the decoder
-    takes from the encoder; about 0 means it writes an unconditional language model."""
+    """Loss and top-1 accuracy on the content targets (span tokens, not sentinels or </s>) and on the
+    first token of each span (the one after its sentinel, which only the encoder can tell), with each
+    example's own encoder input and with the encoder input of another example of the batch (rolled by
+    one): the gap is what the decoder takes from the encoder; about 0 means it ignores it."""
     was = model.training
     model.eval()
-    own, other, n, correct = 0.0, 0.0, 0, 0
+    sums = {k: [0.0, 0.0, 0, 0] for k in ('content', 'first')}
     for (ids, dec), labels in batched(examples):
-        keep = content_mask(labels)
-        logits = model(ids, dec).float()[keep]
-        own += float(F.cross_entropy(logits, labels[keep], reduction='sum'))
-        correct += int((logits.argmax(-1) == labels[keep]).sum())
-        rolled = model(ids.roll(1, dims=0), dec).float()[keep]
-        other += float(F.cross_entropy(rolled, labels[keep], reduction='sum'))
-        n += int(keep.sum())
+        logits, rolled = model(ids, dec).float(), model(ids.roll(1, dims=0), dec).float()
+        content = content_mask(labels)
+        first = content & (dec >= bpe.SENTINEL0) & (dec < len(bpe.SPECIALS))
+        for k, keep in (('content', content), ('first', first)):
+            t = sums[k]
+            t[0] += float(F.cross_entropy(logits[keep], labels[keep], reduction='sum'))
+            t[1] += float(F.cross_entropy(rolled[keep], labels[keep], reduction='sum'))
+            t[2] += int((logits[keep].argmax(-1) == labels[keep]).sum())
+            t[3] += int(keep.sum())
     model.train(was)
-    return {'content_targets': n, 'content_loss': own / n, 'content_accuracy': correct / n, 'shuffled_encoder_loss': other / n,
-            'encoder_gap': (other - own) / n}
+    out = {}
+    for k, (own, other, correct, n) in sums.items():
+        out[k] = {'targets': n, 'loss': own / n, 'accuracy': correct / n, 'shuffled_encoder_loss': other / n, 'encoder_gap': (other - own) / n}
+    return out
 
 
 # ---------------------------------------------------------------- export
@@ -381,8 +395,9 @@ def write_validation(family, model, d, info):
     if family == 't5':
         v['validation']['encoder_dependence'] = encoder_dependence(model, full)
         v['validation']['encoder_dependence']['about'] = (
-            'content targets = span tokens (not sentinels or </s>); shuffled_encoder_loss: the same targets with the '
-            'encoder input of another validation example; encoder_gap = shuffled - own loss (0: the encoder is ignored)')
+            'content = span tokens (not sentinels or </s>); first = the first token of each span (decoder input is its '
+            'sentinel); shuffled_encoder_loss: the same targets with the encoder input of the previous validation example; '
+            'encoder_gap = shuffled - own loss in nats (0: the encoder is ignored)')
     if family in ('llama', 'mamba'):
         v['validation']['bits_per_byte'] = total / math.log(2) / d['valid_bytes']
         v['validation']['unigram_bits_per_byte'] = unigram_bits(d['train'], d['valid']) / d['valid_bytes']
@@ -407,13 +422,22 @@ def train(family, minutes, steps, threads):
         # With 0.02 everywhere the encoder's outputs collapsed to one vector (cosine 0.9999 between
         # tokens) and the decoder learned an unconditional model: every span came out as ".".
         nets.t5_init(model, CONFIGS['t5'])
+        # Local relative biases and sentinel-matching cross-attention at step 0: the encoder sees its
+        # neighbours and the decoder finds its sentinel (neither alone got a 2000-step run off the
+        # unigram plateau; see the card).
+        nets.t5_local_bias(model, CONFIGS['t5'])
+        nets.t5_cross_match(model, CONFIGS['t5'])
     if family == 'bert':
         nets.sinusoidal_positions(model.bert.embeddings.position_embeddings.weight, std=0.02)
     params = sum(p.numel() for p in model.parameters())
     log(f'{family}: {params} parameters')
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'A_log' not in n]
+    embed = [p for n, p in model.named_parameters() if n == 'shared.weight']
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'A_log' not in n and n != 'shared.weight']
     other = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and 'A_log' not in n)]
-    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': other, 'weight_decay': 0.0}], lr=LR[family], betas=(0.9, 0.95))
+    groups = [{'params': decay, 'weight_decay': WEIGHT_DECAY, 'scale': 1.0}, {'params': other, 'weight_decay': 0.0, 'scale': 1.0}]
+    if embed:
+        groups.append({'params': embed, 'weight_decay': 0.0, 'scale': EMBED_LR_SCALE})
+    opt = torch.optim.AdamW(groups, lr=LR[family], betas=(0.9, 0.95))
     warmup, t0, total_steps, step = WARMUP[family], time.time(), steps, 0
     probe = 10
     stream = t5_stream(d['train']) if family == 't5' else d['train']
@@ -433,7 +457,7 @@ def train(family, minutes, steps, threads):
         horizon = total_steps or 10 ** 6
         lr = LR[family] * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / horizon))))
         for g in opt.param_groups:
-            g['lr'] = lr
+            g['lr'] = lr * g['scale']
         inputs, labels = batch(family, rng, stream, BATCH[family])
         loss, n = nll(model, inputs, labels)
         loss = loss / n
