@@ -476,33 +476,3 @@ def t5_init(model, c):
                 nn.init.normal_(p, 0.0, ff ** -0.5)
             elif name.endswith('relative_attention_bias.weight'):
                 nn.init.normal_(p, 0.0, d ** -0.5)
-
-
-def t5_local_bias(model, c, slope=1.0):
-    """Starts the relative position biases as local attention, one offset per head (left and right
-    neighbour, self, the token two back; the decoder only looks back): like BERT's sinusoidal
-    positions, it gives the encoder its neighbours from the first step, so the state at a sentinel
-    says what surrounds the gap before the decoder has any reason to read it."""
-    n, far = c['relative_attention_num_buckets'], c['relative_attention_max_distance']
-    for stack, offsets in ((model.encoder, (-1, 1, 0, -2)), (model.decoder, (-1, 0, -2, -3))):
-        # key - query offsets; later ones overwrite the shared far buckets (the decoder has no positive side)
-        rel = torch.arange(-far, 1 if stack.decoder else far + 1)
-        table = stack.block[0].layer[0].SelfAttention.relative_attention_bias.weight
-        buckets = t5_bucket(rel, not stack.decoder, n, far)
-        with torch.no_grad():
-            for h in range(table.shape[1]):
-                off = offsets[h % len(offsets)]
-                table[buckets, h] = -slope * (rel - off).abs().float()
-
-
-def t5_cross_match(model, c, gain=0.5):
-    """Starts every cross-attention with the same query and key map (an orthogonal matrix times
-    `gain`): a decoder position then attends to the encoder positions that hold its own input token,
-    so the sentinel <extra_id_k> fed to the decoder finds <extra_id_k> in the input from the first step."""
-    d, inner = c['d_model'], c['num_heads'] * c['d_kv']
-    with torch.no_grad():
-        for blk in model.decoder.block:
-            a = blk.layer[1].EncDecAttention
-            w = torch.linalg.qr(torch.randn(max(d, inner), max(d, inner)))[0][:inner, :d] * gain
-            a.q.weight.copy_(w)
-            a.k.weight.copy_(w)

@@ -32,7 +32,7 @@ SEQ = 128
 SEED = 1234
 # T5 span corruption: the fraction of tokens hidden and the mean length of a hidden span.
 NOISE = 0.15
-MEAN_SPAN = 2
+MEAN_SPAN = 3
 
 CONFIGS = {
     'llama': {
@@ -67,16 +67,11 @@ CLASSES = {'llama': nets.LlamaForCausalLM, 'mamba': nets.MambaForCausalLM, 'bert
 PROBE_EVERY = 500
 # Encoder input lengths (tokens) of the masked models, drawn per batch.
 MIN_LEN = 16
-MAX_LEN = {'bert': SEQ // 2, 't5': SEQ // 2}
+MAX_LEN = {'bert': SEQ // 2, 't5': SEQ}
 # Small batches for the causal models (more updates of fewer tokens learn faster at this scale); the
 # encoders label only 15% of their tokens, so they need larger batches for a usable gradient.
 BATCH = {'llama': 8, 'mamba': 8, 'bert': 32, 't5': 16}
 LR = {'llama': 3e-3, 'mamba': 3e-3, 'bert': 1e-3, 't5': 1e-3}
-WEIGHT_DECAY = 0.1
-# lr multiplier of T5's shared embedding: AdamW's steps do not scale with the weights, and T5's
-# embeddings start at std 1, ten times its other matrices (the tied output layer hardly moved at 1x).
-# Not decayed: with the multiplier, weight decay shrank them ten times faster too.
-EMBED_LR_SCALE = 10.0
 # Post-LayerNorm BERT sits on the unigram plateau and can diverge without a long warm-up.
 WARMUP = {'llama': 30, 'mamba': 30, 'bert': 500, 't5': 200}
 GENERATION = {
@@ -422,22 +417,13 @@ def train(family, minutes, steps, threads):
         # With 0.02 everywhere the encoder's outputs collapsed to one vector (cosine 0.9999 between
         # tokens) and the decoder learned an unconditional model: every span came out as ".".
         nets.t5_init(model, CONFIGS['t5'])
-        # Local relative biases and sentinel-matching cross-attention at step 0: the encoder sees its
-        # neighbours and the decoder finds its sentinel (neither alone got a 2000-step run off the
-        # unigram plateau; see the card).
-        nets.t5_local_bias(model, CONFIGS['t5'])
-        nets.t5_cross_match(model, CONFIGS['t5'])
     if family == 'bert':
         nets.sinusoidal_positions(model.bert.embeddings.position_embeddings.weight, std=0.02)
     params = sum(p.numel() for p in model.parameters())
     log(f'{family}: {params} parameters')
-    embed = [p for n, p in model.named_parameters() if n == 'shared.weight']
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'A_log' not in n and n != 'shared.weight']
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'A_log' not in n]
     other = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and 'A_log' not in n)]
-    groups = [{'params': decay, 'weight_decay': WEIGHT_DECAY, 'scale': 1.0}, {'params': other, 'weight_decay': 0.0, 'scale': 1.0}]
-    if embed:
-        groups.append({'params': embed, 'weight_decay': 0.0, 'scale': EMBED_LR_SCALE})
-    opt = torch.optim.AdamW(groups, lr=LR[family], betas=(0.9, 0.95))
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': other, 'weight_decay': 0.0}], lr=LR[family], betas=(0.9, 0.95))
     warmup, t0, total_steps, step = WARMUP[family], time.time(), steps, 0
     probe = 10
     stream = t5_stream(d['train']) if family == 't5' else d['train']
@@ -457,7 +443,7 @@ def train(family, minutes, steps, threads):
         horizon = total_steps or 10 ** 6
         lr = LR[family] * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / horizon))))
         for g in opt.param_groups:
-            g['lr'] = lr * g['scale']
+            g['lr'] = lr
         inputs, labels = batch(family, rng, stream, BATCH[family])
         loss, n = nll(model, inputs, labels)
         loss = loss / n
