@@ -30,6 +30,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 V = bpe.VOCAB_SIZE
 SEQ = 128
 SEED = 1234
+# T5 span corruption: the fraction of tokens hidden and the mean length of a hidden span.
+NOISE = 0.15
+MEAN_SPAN = 3
 
 CONFIGS = {
     'llama': {
@@ -60,6 +63,11 @@ CONFIGS = {
     },
 }
 CLASSES = {'llama': nets.LlamaForCausalLM, 'mamba': nets.MambaForCausalLM, 'bert': nets.BertForMaskedLM, 't5': nets.T5ForConditionalGeneration}
+# Steps between two logs of the T5 encoder-dependence probe.
+PROBE_EVERY = 500
+# Encoder input lengths (tokens) of the masked models, drawn per batch.
+MIN_LEN = 16
+MAX_LEN = {'bert': SEQ // 2, 't5': SEQ}
 # Small batches for the causal models (more updates of fewer tokens learn faster at this scale); the
 # encoders label only 15% of their tokens, so they need larger batches for a usable gradient.
 BATCH = {'llama': 8, 'mamba': 8, 'bert': 32, 't5': 16}
@@ -137,13 +145,14 @@ def t5_stream(stream):
     return [t for t in stream if t != bpe.BOS]
 
 
-def span_example(rng, stream, start, length):
-    """T5 span corruption of stream[start:start+length]: 15% noise in spans of mean length 3, each span
-    replaced by the next sentinel in the input; the target lists each sentinel then its span."""
+def span_example(rng, stream, start, length, density=None, mean_span=None):
+    """T5 span corruption of stream[start:start+length]: NOISE of the tokens in spans of mean length
+    MEAN_SPAN, each span replaced by the next sentinel in the input; the target lists each sentinel then its span."""
+    density, mean_span = density or NOISE, mean_span or MEAN_SPAN
     toks = stream[start:start + length]
     n = len(toks)
-    noise = max(1, int(round(0.15 * n)))
-    spans = max(1, min(bpe.SENTINELS, int(round(noise / 3))))
+    noise = max(1, int(round(density * n)))
+    spans = max(1, min(bpe.SENTINELS, int(round(noise / mean_span))))
     noise = max(noise, spans)
 
     def split(total, parts):
@@ -173,7 +182,7 @@ def batch(family, rng, stream, size):
         return (x[:, :-1],), x[:, 1:]
     # Encoders see lengths from 16 tokens (one length per batch, so no padding), as fill-mask inputs are
     # short; BERT mostly short ones, so the few hundred CPU-seconds go into more updates.
-    length = int(rng.integers(16, (SEQ // 2 if family == 'bert' else SEQ) + 1))
+    length = int(rng.integers(MIN_LEN, MAX_LEN[family] + 1))
     starts = rng.integers(0, len(stream) - length - 1, size=size)
     if family == 'bert':
         ex = [mlm_example(rng, stream, s, length) for s in starts]
@@ -184,7 +193,7 @@ def batch(family, rng, stream, size):
     return (pad_to([e[0] for e in ex], bpe.PAD), dec), tgt
 
 
-def validation_examples(family, stream, count=None, seq=SEQ):
+def validation_examples(family, stream, count=None, seq=SEQ, density=None, mean_span=None):
     """The validation split as fixed examples of `seq` tokens (masking and spans seeded), the first `count` or all."""
     if family in ('llama', 'mamba'):
         n = (len(stream) - 1) // seq
@@ -203,7 +212,7 @@ def validation_examples(family, stream, count=None, seq=SEQ):
             ids, labels = mlm_example(rng, stream, s, seq)
             out.append(((torch.tensor(ids)[None],), torch.tensor(labels)[None]))
         else:
-            inp, tgt = span_example(rng, stream, s, seq)
+            inp, tgt = span_example(rng, stream, s, seq, density, mean_span)
             t = torch.tensor(tgt)[None]
             out.append(((torch.tensor(inp)[None], torch.cat([torch.tensor([[bpe.PAD]]), t[:, :-1]], dim=1)), t))
     return out
@@ -244,6 +253,37 @@ def evaluate(model, examples):
         n += int(keep.sum())
         correct += int((logits.argmax(-1)[keep] == labels[keep]).sum())
     return total, n, correct
+
+
+def content_mask(labels):
+    """T5 targets that are span tokens (not a sentinel, </s> or padding): the part only the encoder can tell."""
+    return labels >= len(bpe.SPECIALS)
+
+
+@torch.no_grad()
+def encoder_dependence(model, examples):
+    """Loss and top-1 accuracy on the content targets (span tokens, not sentinels or </s>) and on the
+    first token of each span (the one after its sentinel, which only the encoder can tell), with each
+    example's own encoder input and with the encoder input of another example of the batch (rolled by
+    one): the gap is what the decoder takes from the encoder; about 0 means it ignores it."""
+    was = model.training
+    model.eval()
+    sums = {k: [0.0, 0.0, 0, 0] for k in ('content', 'first')}
+    for (ids, dec), labels in batched(examples):
+        logits, rolled = model(ids, dec).float(), model(ids.roll(1, dims=0), dec).float()
+        content = content_mask(labels)
+        first = content & (dec >= bpe.SENTINEL0) & (dec < len(bpe.SPECIALS))
+        for k, keep in (('content', content), ('first', first)):
+            t = sums[k]
+            t[0] += float(F.cross_entropy(logits[keep], labels[keep], reduction='sum'))
+            t[1] += float(F.cross_entropy(rolled[keep], labels[keep], reduction='sum'))
+            t[2] += int((logits[keep].argmax(-1) == labels[keep]).sum())
+            t[3] += int(keep.sum())
+    model.train(was)
+    out = {}
+    for k, (own, other, correct, n) in sums.items():
+        out[k] = {'targets': n, 'loss': own / n, 'accuracy': correct / n, 'shuffled_encoder_loss': other / n, 'encoder_gap': (other - own) / n}
+    return out
 
 
 # ---------------------------------------------------------------- export
@@ -331,7 +371,7 @@ def write_validation(family, model, d, info):
         'llama': 'inputs: [input_ids] per example (no padding); labels: the next token at each position',
         'mamba': 'inputs: [input_ids] per example (no padding); labels: the next token at each position',
         'bert': 'inputs: [input_ids] (<s> text </s>, 15% of the ordinary tokens chosen, 80/10/10 [MASK]/random/kept, seeded); labels: -100 = not chosen',
-        't5': 'inputs: [input_ids, decoder_input_ids] (span corruption: 15% noise, mean span 3, seeded; decoder input = <pad> + labels[:-1])',
+        't5': f'inputs: [input_ids, decoder_input_ids] (span corruption: {NOISE:.0%} noise, mean span {MEAN_SPAN}, seeded; decoder input = <pad> + labels[:-1])',
     }[family]
     v = {
         'model': name,
@@ -347,6 +387,12 @@ def write_validation(family, model, d, info):
         'params': params,
         'training': info,
     }
+    if family == 't5':
+        v['validation']['encoder_dependence'] = encoder_dependence(model, full)
+        v['validation']['encoder_dependence']['about'] = (
+            'content = span tokens (not sentinels or </s>); first = the first token of each span (decoder input is its '
+            'sentinel); shuffled_encoder_loss: the same targets with the encoder input of the previous validation example; '
+            'encoder_gap = shuffled - own loss in nats (0: the encoder is ignored)')
     if family in ('llama', 'mamba'):
         v['validation']['bits_per_byte'] = total / math.log(2) / d['valid_bytes']
         v['validation']['unigram_bits_per_byte'] = unigram_bits(d['train'], d['valid']) / d['valid_bytes']
@@ -381,6 +427,9 @@ def train(family, minutes, steps, threads):
     warmup, t0, total_steps, step = WARMUP[family], time.time(), steps, 0
     probe = 10
     stream = t5_stream(d['train']) if family == 't5' else d['train']
+    # A few validation examples for the encoder-dependence probe (about a second on one core), with
+    # T5's standard noise whatever the recipe so that runs compare.
+    probe_set = validation_examples('t5', d['valid'], 64, 64, 0.15, 3) if family == 't5' else None
     while True:
         if step == 1:
             t1 = time.time()
@@ -405,6 +454,8 @@ def train(family, minutes, steps, threads):
         step += 1
         if step % 20 == 0 or step <= 3:
             log(f'{family} step {step}/{total_steps} loss {loss.item():.4f} lr {lr:.2e} {time.time() - t0:.0f}s')
+        if probe_set and step % PROBE_EVERY == 0:
+            log(f'{family} step {step} encoder dependence', encoder_dependence(model, probe_set))
     seconds = time.time() - t0
     info = {'steps': step, 'batch': BATCH[family], 'seq': SEQ, 'lr': LR[family], 'seconds': round(seconds), 'threads': threads, 'seed': SEED,
             'command': f'/usr/bin/python3 tools/train/train.py {family} --steps {step}', 'torch': torch.__version__}
