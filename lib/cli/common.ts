@@ -20,6 +20,7 @@ export const MODEL_OPTIONS = {
   model: { type: 'string', short: 'm' },
   backend: { type: 'string' },
   threads: { type: 'string' },
+  'no-huge-pages': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
@@ -28,6 +29,8 @@ export const MODEL_HELP = `  -m, --model DIR      checkpoint folder (config.json
                        default: the embedded model for the task
       --backend NAME   native | ts (default: native when the addon loads)
       --threads N      intra-op threads
+      --no-huge-pages  map the weights from the page cache (no copy at load, shared between
+                       processes) instead of copying them into huge pages (Linux default)
       --json           machine-readable output on stdout
   -h, --help           this help`;
 
@@ -96,13 +99,13 @@ export function modelSpec(value: string | undefined, task: DefaultTask | undefin
   return spec;
 }
 
-type LoadValues = { backend?: string; threads?: string; 'kv-cache'?: string };
+type LoadValues = { backend?: string; threads?: string; 'kv-cache'?: string; 'no-huge-pages'?: boolean };
 
 export async function load(spec: ModelSpec, values: LoadValues, io: Io, need?: Need): Promise<ServedModel> {
   const kvCache = kvCacheOption(values['kv-cache']);
   const bar = io.out.isTTY && io.err.isTTY ? progressBar(io.err, `loading ${spec.name}`) : undefined;
   try {
-    return await loadServed(spec, { backend: backendOption(values.backend), threads: intOption('threads', values.threads, 1), kvCache, onProgress: bar?.update }, need);
+    return await loadServed(spec, { backend: backendOption(values.backend), threads: intOption('threads', values.threads, 1), kvCache, ...(values['no-huge-pages'] ? { hugePages: false } : {}), onProgress: bar?.update }, need);
   } finally {
     bar?.done();
   }

@@ -45,6 +45,8 @@ Options:
       --log                      request log (JSON lines) on stdout
       --kv-cache f32|f16         decoder K/V cache storage (default f32; f16 halves the cache bytes
                                  and the bytes a decode step reads, as llama.cpp does)
+      --no-huge-pages            map the weights from the page cache instead of copying them into
+                                 huge pages (Linux default): no copy at load, shared between processes
       --backend NAME, --threads N, --json (print the listening address as JSON), -h/--help`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, options, false);

@@ -95,6 +95,16 @@ describe('commands in-process', () => {
     expect((await cli(['serve', '--help'])).out).toContain('--kv-cache f32|f16');
   });
 
+  it('--no-huge-pages loads from the page cache and generates the same tokens; every model command takes it', async () => {
+    const args = ['generate', '--model', llama, '-n', '6', '--json', 'Once', 'upon'];
+    const copied = await cli(args);
+    const mapped = await cli([...args, '--no-huge-pages']);
+    expect(copied.code).toBe(0);
+    expect(mapped.code).toBe(0);
+    expect(JSON.parse(mapped.out).text).toBe(JSON.parse(copied.out).text);
+    for (const c of ['generate', 'embed', 'serve']) expect((await cli([c, '--help'])).out).toContain('--no-huge-pages');
+  });
+
   it('--help for every command; usage errors exit 2, model problems 3', async () => {
     for (const c of ['generate', 'embed', 'classify', 'fill-mask', 'info', 'bench', 'serve']) {
       const r = await cli([c, '--help']);
