@@ -10,7 +10,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import type { Model } from '../../lib/index.js';
-import { median, now } from '../lib/util.js';
+import { benchPrompt, median } from '../lib/util.js';
+import { decodeRate } from './decode-rate.js';
 
 const [dir, baseRoot, tokensArg, pairsArg, threadsArg, pagesArg] = process.argv.slice(2);
 if (!dir || !baseRoot) throw new Error('usage: decode-ab.ts <checkpoint dir> <baseline checkout> [tokens] [pairs] [threads]');
@@ -26,22 +27,13 @@ type Load = (dir: string, o: typeof opts) => Promise<Model>;
 const mine = (await import('../../lib/index.js')).loadModel as Load;
 const base = (await import(pathToFileURL(resolve(baseRoot, 'lib/index.ts')).href)).loadModel as Load;
 const models = { base: await base(dir, opts), new: await mine(dir, opts) };
-const prompt = Array.from({ length: 16 }, (_, i) => 3 + ((i * 7919) % (models.new.vocabSize - 3)));
+const prompt = benchPrompt(16, models.new.vocabSize);
 
 const cpu = { base: [] as number[], new: [] as number[] };
 async function rate(m: Model, k: 'base' | 'new'): Promise<number> {
-  let first = 0;
-  let count = 0;
-  let c0 = process.cpuUsage();
-  for await (const _ of m.generate(prompt, { maxNewTokens: tokens + 1, eosTokenId: null })) {
-    if (count++ === 0) {
-      first = now();
-      c0 = process.cpuUsage();
-    }
-  }
-  const c = process.cpuUsage(c0);
-  cpu[k].push((c.user + c.system) / 1e3 / (count - 1));
-  return (count - 1) / (now() - first);
+  const { tokPerS, cpuMsPerToken } = await decodeRate(m, prompt, tokens);
+  cpu[k].push(cpuMsPerToken);
+  return tokPerS;
 }
 
 const r = { base: [] as number[], new: [] as number[] };

@@ -3,7 +3,8 @@
 // shared machine hits both alike. Also the GEMV-only time is in bench/models/decode-floor.ts.
 // npx tsx bench/models/hugepages-ab.ts <checkpoint dir> [tokens=32] [blocks=6] [threads=1]
 import { loadModel } from '../../lib/index.js';
-import { median, now } from '../lib/util.js';
+import { benchPrompt, median } from '../lib/util.js';
+import { decodeRate } from './decode-rate.js';
 
 const [dir, tokensArg, blocksArg, threadsArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: hugepages-ab.ts <checkpoint dir> [tokens] [blocks] [threads]');
@@ -14,16 +15,9 @@ const models = {
   huge: await loadModel(dir, { backend: 'native', threads, hugePages: true }),
   mmap: await loadModel(dir, { backend: 'native', threads, hugePages: false }),
 };
-const prompt = Array.from({ length: 16 }, (_, i) => 3 + ((i * 7919) % (models.huge.vocabSize - 3)));
+const prompt = benchPrompt(16, models.huge.vocabSize);
 
-async function rate(name: keyof typeof models): Promise<number> {
-  let first = 0;
-  let count = 0;
-  for await (const _ of models[name].generate(prompt, { maxNewTokens: tokens + 1, eosTokenId: null })) {
-    if (count++ === 0) first = now();
-  }
-  return (count - 1) / (now() - first);
-}
+const rate = async (name: keyof typeof models) => (await decodeRate(models[name], prompt, tokens)).tokPerS;
 
 const rates: Record<keyof typeof models, number[]> = { huge: [], mmap: [] };
 await rate('huge');

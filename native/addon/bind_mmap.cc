@@ -1,6 +1,7 @@
 // mapFile(path, mode = 'mmap') -> ArrayBuffer backed by a copy-on-write mmap of the whole file,
-// or with mode 'hugepages' by a private copy in huge pages (native/common/mapped_file.h). The buffer owns the mapping: it is unmapped by the finalizer once
-// the ArrayBuffer and every view onto it are garbage collected, so "closing" a checkpoint only
+// or with mode 'hugepages' by a private copy in huge pages (native/common/mapped_file.h). The
+// buffer owns the mapping: it is unmapped by the finalizer once the ArrayBuffer and every view
+// onto it are garbage collected, so "closing" a checkpoint only
 // drops references and a view kept by the caller never dangles. Errors are JS errors whose `code`
 // is the errno name (ENOENT, EISDIR, ...) and whose message names the path. Only registered where
 // mmap exists; lib/io falls back to reading the file otherwise.
@@ -13,10 +14,29 @@ namespace attnscan {
 #if ATTNSCAN_HAS_MMAP
 namespace {
 
-void throw_coded(Napi::Env env, const std::string& message, const char* code) {
-  Napi::Error err = Napi::Error::New(env, message);
-  err.Set("code", Napi::String::New(env, code));
+void throw_with_code(Napi::Error err, const char* code) {
+  err.Set("code", Napi::String::New(err.Env(), code));
   err.ThrowAsJavaScriptException();
+}
+
+void throw_coded(Napi::Env env, const std::string& message, const char* code) { throw_with_code(Napi::Error::New(env, message), code); }
+
+// The optional second argument; false (with the JS error thrown) when it is not a mode.
+bool read_mode(const Napi::CallbackInfo& info, MapMode* mode) {
+  *mode = MapMode::file;
+  if (info.Length() < 2 || info[1].IsUndefined()) return true;
+  Napi::Env env = info.Env();
+  if (!info[1].IsString()) {
+    throw_with_code(Napi::TypeError::New(env, "mapFile: mode must be a string ('mmap' or 'hugepages')"), "ERR_DTYPE");
+    return false;
+  }
+  const std::string name = info[1].As<Napi::String>().Utf8Value();
+  if (name == "hugepages") *mode = MapMode::huge_copy;
+  else if (name != "mmap") {
+    throw_with_code(Napi::RangeError::New(env, "mapFile: mode must be 'mmap' or 'hugepages', got '" + name + "'"), "ERR_VALUE_RANGE");
+    return false;
+  }
+  return true;
 }
 
 void finalize_mapping(napi_env, void* data, void* hint) { unmap_file(data, reinterpret_cast<size_t>(hint)); }
@@ -24,9 +44,7 @@ void finalize_mapping(napi_env, void* data, void* hint) { unmap_file(data, reint
 Napi::Value MapFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
-    Napi::TypeError err = Napi::TypeError::New(env, "mapFile: expected a path (string)");
-    err.Set("code", Napi::String::New(env, "ERR_DTYPE"));
-    err.ThrowAsJavaScriptException();
+    throw_with_code(Napi::TypeError::New(env, "mapFile: expected a path (string)"), "ERR_DTYPE");
     return env.Undefined();
   }
   const std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -34,18 +52,8 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     throw_coded(env, "mapFile: path contains a NUL byte", "EINVAL");
     return env.Undefined();
   }
-  MapMode mode = MapMode::file;
-  if (info.Length() >= 2 && !info[1].IsUndefined()) {
-    const std::string name = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
-    if (name == "hugepages") mode = MapMode::huge_copy;
-    else if (name != "mmap") {
-      Napi::Error err = info[1].IsString() ? Napi::Error(Napi::RangeError::New(env, "mapFile: mode must be 'mmap' or 'hugepages', got '" + name + "'"))
-                                           : Napi::Error(Napi::TypeError::New(env, "mapFile: mode must be a string ('mmap' or 'hugepages')"));
-      err.Set("code", Napi::String::New(env, info[1].IsString() ? "ERR_VALUE_RANGE" : "ERR_DTYPE"));
-      err.ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-  }
+  MapMode mode;
+  if (!read_mode(info, &mode)) return env.Undefined();
   MappedFile m;
   MapError e;
   if (!map_file(path.c_str(), &m, &e, mode)) {

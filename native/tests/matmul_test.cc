@@ -3,6 +3,7 @@
 #include "common/half.h"
 #include "kernels/matmul/matmul.h"
 #include "tests/check.h"
+#include "tests/guard.h"
 
 namespace attnscan {
 namespace {
@@ -19,37 +20,44 @@ std::string label(const Problem& p, const char* isa) {
          std::to_string(p.out) + "_" + types[int(p.wtype)] + (p.bias ? "_bias" : "");
 }
 
+// x, W (in the problem's stored type) and a bias drawn for one problem; args() points at them.
+struct Operands {
+  std::vector<float> x, wf, bias;
+  std::vector<uint16_t> wh;
+  Operands(const Problem& p, test::Rng& rng)
+      : x(rng.normals(size_t(p.rows * p.in))),
+        wf(rng.normals(size_t(p.out * p.in), 1.0f / std::sqrt(float(std::max<int64_t>(p.in, 1))))),
+        bias(rng.normals(size_t(p.out))),
+        wh(wf.size()) {
+    for (size_t i = 0; i < wf.size(); ++i) wh[i] = p.wtype == WeightType::f16 ? f32_to_f16(wf[i]) : f32_to_bf16(wf[i]);
+  }
+  LinearArgs args(const Problem& p, float* y) const {
+    return LinearArgs{x.data(), p.wtype == WeightType::f32 ? static_cast<const void*>(wf.data()) : wh.data(), p.wtype,
+                      p.bias ? bias.data() : nullptr, y, p.rows, p.in, p.out};
+  }
+};
+
+float tolerance(const Problem& p) { return 2e-5f * std::sqrt(float(std::max<int64_t>(p.in, 1))); }
+
 void check(const Problem& p, test::Rng& rng) {
-  std::vector<float> x = rng.normals(size_t(p.rows * p.in));
-  std::vector<float> wf = rng.normals(size_t(p.out * p.in), 1.0f / std::sqrt(float(std::max<int64_t>(p.in, 1))));
-  std::vector<uint16_t> wh(wf.size());
-  for (size_t i = 0; i < wf.size(); ++i) wh[i] = p.wtype == WeightType::f16 ? f32_to_f16(wf[i]) : f32_to_bf16(wf[i]);
-  std::vector<float> bias = rng.normals(size_t(p.out));
-  // Guard words after y catch writes past the end.
+  const Operands ops(p, rng);
   const size_t ny = size_t(p.rows * p.out);
-  std::vector<float> ref(ny), got(ny + 16);
-  LinearArgs a{x.data(), p.wtype == WeightType::f32 ? static_cast<const void*>(wf.data()) : wh.data(), p.wtype,
-               p.bias ? bias.data() : nullptr, ref.data(), p.rows, p.in, p.out};
+  std::vector<float> ref(ny);
+  LinearArgs a = ops.args(p, ref.data());
   matmul_gemm_tile_ref(a, 0, p.rows, 0, p.out, nullptr);
-  const float tol = 2e-5f * std::sqrt(float(std::max<int64_t>(p.in, 1)));
   for (Isa isa : supported_isas()) {
     force_isa(isa);
-    std::fill(got.begin(), got.end(), 12345.0f);
+    test::Guarded got(ny);
     a.y = got.data();
+    const std::string what = label(p, isa_name(isa));
     Result r = matmul_linear(a);
     if (!r.ok()) {
-      std::fprintf(stderr, "  FAIL %s: %s\n", label(p, isa_name(isa)).c_str(), r.message.c_str());
+      std::fprintf(stderr, "  FAIL %s: %s\n", what.c_str(), r.message.c_str());
       ++test::failures();
       continue;
     }
-    test::expect_close(got.data(), ref.data(), ny, tol, tol, label(p, isa_name(isa)));
-    for (size_t i = ny; i < got.size(); ++i) {
-      if (got[i] != 12345.0f) {
-        std::fprintf(stderr, "  FAIL %s: guard word %zu overwritten\n", label(p, isa_name(isa)).c_str(), i - ny);
-        ++test::failures();
-        break;
-      }
-    }
+    test::expect_close(got.data(), ref.data(), ny, tolerance(p), tolerance(p), what);
+    got.check(what);
   }
   force_isa(best_isa());
 }
@@ -57,39 +65,27 @@ void check(const Problem& p, test::Rng& rng) {
 // The residual epilogue: the reference equals the plain product plus the residual; every ISA
 // matches it with the residual in its own buffer and in place (residual == y, prefilled).
 void check_residual(const Problem& p, test::Rng& rng) {
-  std::vector<float> x = rng.normals(size_t(p.rows * p.in));
-  std::vector<float> wf = rng.normals(size_t(p.out * p.in), 1.0f / std::sqrt(float(std::max<int64_t>(p.in, 1))));
-  std::vector<uint16_t> wh(wf.size());
-  for (size_t i = 0; i < wf.size(); ++i) wh[i] = p.wtype == WeightType::f16 ? f32_to_f16(wf[i]) : f32_to_bf16(wf[i]);
-  std::vector<float> bias = rng.normals(size_t(p.out));
+  const Operands ops(p, rng);
   const size_t ny = size_t(p.rows * p.out);
-  std::vector<float> res = rng.normals(ny, 4.0f), plain(ny), ref(ny), got(ny + 16);
-  LinearArgs a{x.data(), p.wtype == WeightType::f32 ? static_cast<const void*>(wf.data()) : wh.data(), p.wtype,
-               p.bias ? bias.data() : nullptr, plain.data(), p.rows, p.in, p.out};
+  std::vector<float> res = rng.normals(ny, 4.0f), plain(ny), ref(ny);
+  LinearArgs a = ops.args(p, plain.data());
   matmul_gemm_tile_ref(a, 0, p.rows, 0, p.out, nullptr);
   a.y = ref.data();
   a.residual = res.data();
   matmul_gemm_tile_ref(a, 0, p.rows, 0, p.out, nullptr);
   for (size_t i = 0; i < ny; ++i) plain[i] += res[i];
   test::expect_close(ref.data(), plain.data(), ny, 1e-6f, 1e-6f, label(p, "ref") + "_residual");
-  const float tol = 2e-5f * std::sqrt(float(std::max<int64_t>(p.in, 1)));
   for (Isa isa : supported_isas()) {
     force_isa(isa);
     for (bool in_place : {false, true}) {
-      std::fill(got.begin(), got.end(), 12345.0f);
-      if (in_place) std::copy(res.begin(), res.end(), got.begin());
+      test::Guarded got(ny);
+      if (in_place) std::copy(res.begin(), res.end(), got.data());
       a.y = got.data();
       a.residual = in_place ? got.data() : res.data();
       if (!matmul_linear(a).ok()) ++test::failures();
       const std::string what = label(p, isa_name(isa)) + (in_place ? "_residual_in_place" : "_residual");
-      test::expect_close(got.data(), ref.data(), ny, tol, tol, what);
-      for (size_t i = ny; i < got.size(); ++i) {
-        if (got[i] != 12345.0f) {
-          std::fprintf(stderr, "  FAIL %s: guard word %zu overwritten\n", what.c_str(), i - ny);
-          ++test::failures();
-          break;
-        }
-      }
+      test::expect_close(got.data(), ref.data(), ny, tolerance(p), tolerance(p), what);
+      got.check(what);
     }
   }
   force_isa(best_isa());
