@@ -121,12 +121,15 @@ struct Ops {
   }
 
   // Decode, one key: s[h * ss] = q[h * Dp] · kr for the NH query heads that share kv head row kr.
-  template <int NH, class T>
+  // NV > 0: D is NV full vectors.
+  template <int NH, int NV, class T>
   static void key_dots(const T* kr, int64_t D, const float* q, int64_t Dp, float* s, int64_t ss) {
     __m256 c[NH];
     for (int h = 0; h < NH; ++h) c[h] = _mm256_setzero_ps();
-    for (int64_t d = 0; d < D; d += 8) {
-      const __m256 kv = d + 8 <= D ? load_full(kr + d) : load_n(kr + d, D - d);
+    const int64_t end = NV ? NV * 8 : D;
+#pragma GCC unroll 16
+    for (int64_t d = 0; d < end; d += 8) {
+      const __m256 kv = NV || d + 8 <= D ? load_full(kr + d) : load_n(kr + d, D - d);
       for (int h = 0; h < NH; ++h) c[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * Dp + d), kv, c[h]);
     }
     for (int h = 0; h < NH; ++h) s[h * ss] = hsum(c[h]);
@@ -134,12 +137,14 @@ struct Ops {
 
   // Decode, one key: acc[h * Dp + d] += p[h * ps] * vr[d] for the NH query heads that share kv
   // head row vr.
-  template <int NH, class T>
+  template <int NH, int NV, class T>
   static void key_axpys(const T* vr, int64_t D, const float* p, int64_t ps, float* acc, int64_t Dp) {
     __m256 pb[NH];
     for (int h = 0; h < NH; ++h) pb[h] = _mm256_broadcast_ss(p + h * ps);
-    for (int64_t d = 0; d < D; d += 8) {
-      const __m256 vv = d + 8 <= D ? load_full(vr + d) : load_n(vr + d, D - d);
+    const int64_t end = NV ? NV * 8 : D;
+#pragma GCC unroll 16
+    for (int64_t d = 0; d < end; d += 8) {
+      const __m256 vv = NV || d + 8 <= D ? load_full(vr + d) : load_n(vr + d, D - d);
       for (int h = 0; h < NH; ++h) {
         float* ad = acc + h * Dp + d;
         _mm256_storeu_ps(ad, _mm256_fmadd_ps(pb[h], vv, _mm256_loadu_ps(ad)));

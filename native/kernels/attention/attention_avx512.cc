@@ -131,13 +131,15 @@ struct Ops {
   }
 
   // Decode, one key: s[h * ss] = q[h * Dp] · kr for the NH query heads that share kv head row kr
-  // (q zero-padded to Dp, so only kr's last vector is masked).
-  template <int NH, class T>
+  // (q zero-padded to Dp, so only kr's last vector is masked). NV > 0: D is NV full vectors.
+  template <int NH, int NV, class T>
   static void key_dots(const T* kr, int64_t D, const float* q, int64_t Dp, float* s, int64_t ss) {
     __m512 c[NH];
     for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
-    for (int64_t d = 0; d < D; d += 16) {
-      const __m512 kv = load(kr + d, lanes(D - d));
+    const int64_t end = NV ? NV * 16 : D;
+#pragma GCC unroll 8
+    for (int64_t d = 0; d < end; d += 16) {
+      const __m512 kv = load(kr + d, NV ? __mmask16(0xffff) : lanes(D - d));
       for (int h = 0; h < NH; ++h) c[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + h * Dp + d), kv, c[h]);
     }
     for (int h = 0; h < NH; ++h) s[h * ss] = hsum(c[h]);
@@ -145,12 +147,14 @@ struct Ops {
 
   // Decode, one key: acc[h * Dp + d] += p[h * ps] * vr[d] for the NH query heads that share kv
   // head row vr.
-  template <int NH, class T>
+  template <int NH, int NV, class T>
   static void key_axpys(const T* vr, int64_t D, const float* p, int64_t ps, float* acc, int64_t Dp) {
     __m512 pb[NH];
     for (int h = 0; h < NH; ++h) pb[h] = _mm512_set1_ps(p[h * ps]);
-    for (int64_t d = 0; d < D; d += 16) {
-      const __m512 vv = load(vr + d, lanes(D - d));
+    const int64_t end = NV ? NV * 16 : D;
+#pragma GCC unroll 8
+    for (int64_t d = 0; d < end; d += 16) {
+      const __m512 vv = load(vr + d, NV ? __mmask16(0xffff) : lanes(D - d));
       for (int h = 0; h < NH; ++h) {
         float* ad = acc + h * Dp + d;
         _mm512_storeu_ps(ad, _mm512_fmadd_ps(pb[h], vv, _mm512_loadu_ps(ad)));

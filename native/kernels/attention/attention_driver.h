@@ -6,8 +6,9 @@
 //   pv_rows(p, vp, d_pad, nk, alpha, o)   o[6][d_pad] = alpha * o + p[6][nk] · vp[nk][d_pad]
 //   softmax_step(s, nvec, maskadd, bias, nbias, cut, m, l, alpha)   online softmax over one row
 //   f16_row(src, n, dst)        dst[0, n) = f32(src[0, n)), f16 bits widened (F16C / NEON)
-//   key_dots<NH>(kr, D, q, Dp, s, ss)      s[h * ss] = q[h * Dp] · kr[0, D), h < NH (one key, one kv head)
-//   key_axpys<NH>(vr, D, p, ps, acc, Dp)   acc[h * Dp + d] += p[h * ps] * vr[d], h < NH
+//   key_dots<NH, NV>(kr, D, q, Dp, s, ss)      s[h * ss] = q[h * Dp] · kr[0, D), h < NH (one key, one kv head)
+//   key_axpys<NH, NV>(vr, D, p, ps, acc, Dp)   acc[h * Dp + d] += p[h * ps] * vr[d], h < NH
+//   (NV > 0: D == NV * kLanes, a loop the compiler unrolls; NV == 0: any D)
 // with T the K/V element (float, or uint16_t f16 bits widened in registers as they are loaded:
 // the decode step is bound by reading the cache, so f16 halves its bytes).
 #pragma once
@@ -83,7 +84,7 @@ inline void attn_for_head_quads(int64_t G, Fn fn) {
 // by kv head: the cache is read in address order, one sequential stream the hardware prefetcher
 // follows (a kv head at a time would be a strided walk, one DRAM miss per key at 1.5-3 KiB
 // strides: 3-4x slower cold, whatever the element size).
-template <class Ops, class T>
+template <class Ops, class T, int NV>
 void attention_decode_run(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
   constexpr int W = Ops::kLanes;
   const AttentionDecodeLayout L = attention_decode_layout(a);
@@ -107,7 +108,7 @@ void attention_decode_run(const AttentionArgs& a, const AttentionSplit& t, float
       for (int64_t g = 0; g < KV; ++g) {
         attn_for_head_quads(G, [&](auto nh, int64_t h0) {
           const int64_t h = g * G + h0;
-          Ops::template key_dots<decltype(nh)::value>(kr + g * D, D, qs + h * Dp, Dp, s + h * S + x, S);
+          Ops::template key_dots<decltype(nh)::value, NV>(kr + g * D, D, qs + h * Dp, Dp, s + h * S + x, S);
         });
       }
     }
@@ -131,7 +132,7 @@ void attention_decode_run(const AttentionArgs& a, const AttentionSplit& t, float
       for (int64_t g = 0; g < KV; ++g) {
         attn_for_head_quads(G, [&](auto nh, int64_t h0) {
           const int64_t h = g * G + h0;
-          Ops::template key_axpys<decltype(nh)::value>(vr + g * D, D, s + h * S + x, S, acc + h * Dp, Dp);
+          Ops::template key_axpys<decltype(nh)::value, NV>(vr + g * D, D, s + h * S + x, S, acc + h * Dp, Dp);
         });
       }
     }
@@ -139,10 +140,20 @@ void attention_decode_run(const AttentionArgs& a, const AttentionSplit& t, float
   attn_decode_write(a, L, t, scratch);
 }
 
+// Head sizes of the common models (64: BERT, GPT-2, small LLaMAs; 128: most larger ones) get
+// fully unrolled per-key loops; any other size runs the generic loops.
+template <class Ops, class T>
+void attention_decode_sized(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
+  constexpr int W = Ops::kLanes;
+  if (a.head_dim == 64) attention_decode_run<Ops, T, 64 / W>(a, t, scratch);
+  else if (a.head_dim == 128) attention_decode_run<Ops, T, 128 / W>(a, t, scratch);
+  else attention_decode_run<Ops, T, 0>(a, t, scratch);
+}
+
 template <class Ops>
 void attention_decode_driver(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
-  if (a.kv_dtype == KvDtype::f16) attention_decode_run<Ops, uint16_t>(a, t, scratch);
-  else attention_decode_run<Ops, float>(a, t, scratch);
+  if (a.kv_dtype == KvDtype::f16) attention_decode_sized<Ops, uint16_t>(a, t, scratch);
+  else attention_decode_sized<Ops, float>(a, t, scratch);
 }
 
 }  // namespace

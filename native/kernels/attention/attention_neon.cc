@@ -133,12 +133,15 @@ struct Ops {
   }
 
   // Decode, one key: s[h * ss] = q[h * Dp] · kr for the NH query heads that share kv head row kr.
-  template <int NH, class T>
+  // NV > 0: D is NV full vectors.
+  template <int NH, int NV, class T>
   static void key_dots(const T* kr, int64_t D, const float* q, int64_t Dp, float* s, int64_t ss) {
     float32x4_t c[NH];
     for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
-    for (int64_t d = 0; d < D; d += 4) {
-      const float32x4_t kv = d + 4 <= D ? load_full(kr + d) : load_partial(kr + d, D - d);
+    const int64_t end = NV ? NV * 4 : D;
+#pragma GCC unroll 32
+    for (int64_t d = 0; d < end; d += 4) {
+      const float32x4_t kv = NV || d + 4 <= D ? load_full(kr + d) : load_partial(kr + d, D - d);
       for (int h = 0; h < NH; ++h) c[h] = vfmaq_f32(c[h], vld1q_f32(q + h * Dp + d), kv);
     }
     for (int h = 0; h < NH; ++h) s[h * ss] = hsum(c[h]);
@@ -146,10 +149,12 @@ struct Ops {
 
   // Decode, one key: acc[h * Dp + d] += p[h * ps] * vr[d] for the NH query heads that share kv
   // head row vr.
-  template <int NH, class T>
+  template <int NH, int NV, class T>
   static void key_axpys(const T* vr, int64_t D, const float* p, int64_t ps, float* acc, int64_t Dp) {
-    for (int64_t d = 0; d < D; d += 4) {
-      const float32x4_t vv = d + 4 <= D ? load_full(vr + d) : load_partial(vr + d, D - d);
+    const int64_t end = NV ? NV * 4 : D;
+#pragma GCC unroll 32
+    for (int64_t d = 0; d < end; d += 4) {
+      const float32x4_t vv = NV || d + 4 <= D ? load_full(vr + d) : load_partial(vr + d, D - d);
       for (int h = 0; h < NH; ++h) {
         float* ad = acc + h * Dp + d;
         vst1q_f32(ad, vfmaq_n_f32(vld1q_f32(ad), vv, p[h * ps]));
