@@ -20,6 +20,10 @@
 #include <cstring>
 #include <vector>
 
+// gcc 12's own _mm512_undefined_ps trips -Wmaybe-uninitialized in the reductions (as in the addon).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
 namespace {
 
 struct Mat {
@@ -32,7 +36,7 @@ inline __m512 f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256
 inline __m512 f16m(__mmask16 m, const uint16_t* p) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
 inline __mmask16 tail(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1); }
 
-// The kernel on main: G rows, 16 elements per row per step, prefetch of the next group's rows.
+// The kernel on main before feat/gemv: G rows, 16 elements per row per step, prefetch of the next group's rows.
 template <bool F16, int G>
 void cur(const Mat& m, const float* x, float* y) {
   const int64_t n = m.in, eb = F16 ? 2 : 4;
@@ -210,19 +214,6 @@ void probe_s(const Mat& m, const float*, float* y, int64_t) {
   y[0] = float(_mm512_reduce_add_epi32(a[0]));
 }
 
-// Read bandwidth probe: sum of the raw bytes as 64-byte vectors, no conversion.
-void probe(const Mat& m, const float*, float* y, int64_t) {
-  const int64_t bytes = m.out * m.in * 2;
-  const char* p = static_cast<const char*>(m.w);
-  __m512i a0 = _mm512_setzero_si512(), a1 = a0;
-  int64_t i = 0;
-  for (; i + 128 <= bytes; i += 128) {
-    a0 = _mm512_add_epi32(a0, _mm512_loadu_si512(p + i));
-    a1 = _mm512_add_epi32(a1, _mm512_loadu_si512(p + i + 64));
-  }
-  y[0] = float(_mm512_reduce_add_epi32(_mm512_add_epi32(a0, a1)));
-}
-
 using Fn = void (*)(const Mat&, const float*, float*, int64_t);
 struct Variant {
   const char* name;
@@ -282,19 +273,26 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 2048; ++i) x[i] = std::sin(0.1f * i);
 
   const std::vector<Variant> vs = {
-      {"probe (read only, f16 bytes)", probe, false, 0},
-      {"probe, 4 regions", probe_s<4>, false, 0},
-      {"f32 current (G4, 16/row/step, pf next group)", f32_cur, true, 0},
-      {"f16 current (G4, 16/row/step, pf next group)", f16_cur, false, 0},
+      {"probe: read the f16 bytes, one stream", probe_s<1>, false, 0},
+      {"probe: read them as 4 streams", probe_s<4>, false, 0},
+      {"f32 main (G4, 16/row/step, pf next group)", f32_cur, true, 0},
       {"f32 split 4, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<false, 4, Pf::ahead_t0>(m, x, y, d); }, true, 1024},
-      {"f32 split 4, pf +2 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<false, 4, Pf::ahead_t0>(m, x, y, d); }, true, 2048},
-      {"f32 split 4, pf +2 KiB T0 + prologue", [](const Mat& m, const float* x, float* y, int64_t d) { split<false, 4, Pf::ahead_t0_prologue>(m, x, y, d); }, true, 2048},
-      {"f16 split 4, pf +768 B T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0>(m, x, y, d); }, false, 768},
+      {"f16 main (G4, 16/row/step, pf next group)", f16_cur, false, 0},
+      {"f16 line G4, pf next group T0", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::next_group_t0>(m, x, y, d); }, false, 0},
+      {"f16 line G4, pf next group T1", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::next_group_t1>(m, x, y, d); }, false, 0},
+      {"f16 line G4, no pf", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::none>(m, x, y, d); }, false, 0},
+      {"f16 line G4, pf +6 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::ahead_t0>(m, x, y, d); }, false, 6144},
+      {"f16 line G4, pf +12 KiB NTA", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::ahead_nta>(m, x, y, d); }, false, 12288},
+      {"f16 seq, no pf", [](const Mat& m, const float* x, float* y, int64_t d) { seq<Pf::none>(m, x, y, d); }, false, 0},
+      {"f16 seq, pf +2 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { seq<Pf::ahead_t0>(m, x, y, d); }, false, 2048},
+      {"f16 seq, pf +4 KiB T1", [](const Mat& m, const float* x, float* y, int64_t d) { seq<Pf::ahead_t1>(m, x, y, d); }, false, 4096},
+      {"f16 split 4, no pf", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::none>(m, x, y, d); }, false, 0},
+      {"f16 split 2, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 2, Pf::ahead_t0>(m, x, y, d); }, false, 1024},
       {"f16 split 4, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0>(m, x, y, d); }, false, 1024},
-      {"f16 split 4, pf +1.5 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0>(m, x, y, d); }, false, 1536},
+      {"f16 split 4, pf +2 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0>(m, x, y, d); }, false, 2048},
+      {"f16 split 4, pf +4 KiB T1", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t1>(m, x, y, d); }, false, 4096},
       {"f16 split 4, pf +1 KiB T0 + prologue", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0_prologue>(m, x, y, d); }, false, 1024},
-      {"f16 split 4, pf +1.5 KiB T0 + prologue", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0_prologue>(m, x, y, d); }, false, 1536},
-      {"f16 split 2, pf +1 KiB T0 + prologue", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 2, Pf::ahead_t0_prologue>(m, x, y, d); }, false, 1024},
+      {"f16 split 8, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 8, Pf::ahead_t0>(m, x, y, d); }, false, 1024},
   };
 
   // Every variant must give the current kernel's outputs (up to summation order).
