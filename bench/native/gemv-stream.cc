@@ -276,26 +276,26 @@ int main(int argc, char** argv) {
       {"probe: read the f16 bytes, one stream", probe_s<1>, false, 0},
       {"probe: read them as 4 streams", probe_s<4>, false, 0},
       {"f32 main (G4, 16/row/step, pf next group)", f32_cur, true, 0},
-      {"f32 split 4, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<false, 4, Pf::ahead_t0>(m, x, y, d); }, true, 1024},
+      {"f32 split 4, pf +1 KiB T0", split<false, 4, Pf::ahead_t0>, true, 1024},
       {"f16 main (G4, 16/row/step, pf next group)", f16_cur, false, 0},
-      {"f16 line G4, pf next group T0", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::next_group_t0>(m, x, y, d); }, false, 0},
-      {"f16 line G4, pf next group T1", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::next_group_t1>(m, x, y, d); }, false, 0},
-      {"f16 line G4, no pf", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::none>(m, x, y, d); }, false, 0},
-      {"f16 line G4, pf +6 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::ahead_t0>(m, x, y, d); }, false, 6144},
-      {"f16 line G4, pf +12 KiB NTA", [](const Mat& m, const float* x, float* y, int64_t d) { line<4, Pf::ahead_nta>(m, x, y, d); }, false, 12288},
-      {"f16 seq, no pf", [](const Mat& m, const float* x, float* y, int64_t d) { seq<Pf::none>(m, x, y, d); }, false, 0},
-      {"f16 seq, pf +2 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { seq<Pf::ahead_t0>(m, x, y, d); }, false, 2048},
-      {"f16 seq, pf +4 KiB T1", [](const Mat& m, const float* x, float* y, int64_t d) { seq<Pf::ahead_t1>(m, x, y, d); }, false, 4096},
-      {"f16 split 4, no pf", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::none>(m, x, y, d); }, false, 0},
-      {"f16 split 2, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 2, Pf::ahead_t0>(m, x, y, d); }, false, 1024},
-      {"f16 split 4, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0>(m, x, y, d); }, false, 1024},
-      {"f16 split 4, pf +2 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0>(m, x, y, d); }, false, 2048},
-      {"f16 split 4, pf +4 KiB T1", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t1>(m, x, y, d); }, false, 4096},
-      {"f16 split 4, pf +1 KiB T0 + prologue", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 4, Pf::ahead_t0_prologue>(m, x, y, d); }, false, 1024},
-      {"f16 split 8, pf +1 KiB T0", [](const Mat& m, const float* x, float* y, int64_t d) { split<true, 8, Pf::ahead_t0>(m, x, y, d); }, false, 1024},
+      {"f16 line G4, pf next group T0", line<4, Pf::next_group_t0>, false, 0},
+      {"f16 line G4, pf next group T1", line<4, Pf::next_group_t1>, false, 0},
+      {"f16 line G4, no pf", line<4, Pf::none>, false, 0},
+      {"f16 line G4, pf +6 KiB T0", line<4, Pf::ahead_t0>, false, 6144},
+      {"f16 line G4, pf +12 KiB NTA", line<4, Pf::ahead_nta>, false, 12288},
+      {"f16 seq, no pf", seq<Pf::none>, false, 0},
+      {"f16 seq, pf +2 KiB T0", seq<Pf::ahead_t0>, false, 2048},
+      {"f16 seq, pf +4 KiB T1", seq<Pf::ahead_t1>, false, 4096},
+      {"f16 split 4, no pf", split<true, 4, Pf::none>, false, 0},
+      {"f16 split 2, pf +1 KiB T0", split<true, 2, Pf::ahead_t0>, false, 1024},
+      {"f16 split 4, pf +1 KiB T0", split<true, 4, Pf::ahead_t0>, false, 1024},
+      {"f16 split 4, pf +2 KiB T0", split<true, 4, Pf::ahead_t0>, false, 2048},
+      {"f16 split 4, pf +4 KiB T1", split<true, 4, Pf::ahead_t1>, false, 4096},
+      {"f16 split 4, pf +1 KiB T0 + prologue", split<true, 4, Pf::ahead_t0_prologue>, false, 1024},
+      {"f16 split 8, pf +1 KiB T0", split<true, 8, Pf::ahead_t0>, false, 1024},
   };
 
-  // Every variant must give the current kernel's outputs (up to summation order).
+  // Every variant must give the main loop's outputs (up to summation order).
   for (size_t v = 0; v < vs.size(); ++v) {
     if (std::strncmp(vs[v].name, "probe", 5) == 0) continue;
     const auto& ms = vs[v].f32 ? m32 : m16;
