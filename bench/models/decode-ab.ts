@@ -3,9 +3,11 @@
 // runs between them, so both see the same load; prints each side's median and fastest tokens/s
 // and the median of the per-pair ratios, and the process CPU time per token (only the running
 // side's worker is busy), which a loaded machine disturbs less than wall time.
-// npx tsx bench/models/decode-ab.ts <checkpoint dir> <baseline checkout> [tokens=16] [pairs=10] [threads] [page-cache]
+// npx tsx bench/models/decode-ab.ts <checkpoint dir> <baseline checkout> [tokens=16] [pairs=10] [threads] [page-cache] [prompt=N] [kv=f16]
 // page-cache: both sides map the page cache (hugePages: false) instead of each taking its own
-// huge-page copy, which the side loaded second may get fewer huge pages for.
+// huge-page copy, which the side loaded second may get fewer huge pages for. prompt=N: decode after
+// an N-token prompt (default 16), so attention over the cache weighs in; kv=f16: both sides' KV
+// cache in f16.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -13,7 +15,8 @@ import type { Model } from '../../lib/index.js';
 import { benchPrompt, median } from '../lib/util.js';
 import { decodeRate } from './decode-rate.js';
 
-const [dir, baseRoot, tokensArg, pairsArg, threadsArg, pagesArg] = process.argv.slice(2);
+const named = (key: string) => process.argv.find((a) => a.startsWith(`${key}=`))?.slice(key.length + 1);
+const [dir, baseRoot, tokensArg, pairsArg, threadsArg, pagesArg] = process.argv.slice(2).filter((a) => !/^(prompt|kv)=/.test(a));
 if (!dir || !baseRoot) throw new Error('usage: decode-ab.ts <checkpoint dir> <baseline checkout> [tokens] [pairs] [threads]');
 const tokens = Number(tokensArg ?? 16);
 const pairs = Number(pairsArg ?? 10);
@@ -21,13 +24,14 @@ const opts = {
   backend: 'native' as const,
   ...(threadsArg ? { threads: Number(threadsArg) } : {}),
   ...(pagesArg === 'page-cache' ? { hugePages: false } : {}),
+  ...(named('kv') === 'f16' ? { kvCache: 'f16' as const } : {}),
 };
 
 type Load = (dir: string, o: typeof opts) => Promise<Model>;
 const mine = (await import('../../lib/index.js')).loadModel as Load;
 const base = (await import(pathToFileURL(resolve(baseRoot, 'lib/index.ts')).href)).loadModel as Load;
 const models = { base: await base(dir, opts), new: await mine(dir, opts) };
-const prompt = benchPrompt(16, models.new.vocabSize);
+const prompt = benchPrompt(Number(named('prompt') ?? 16), models.new.vocabSize);
 
 const cpu = { base: [] as number[], new: [] as number[] };
 async function rate(m: Model, k: 'base' | 'new'): Promise<number> {
@@ -49,7 +53,7 @@ for (let p = 0; p < pairs; p++) {
 }
 await Promise.all([models.base.dispose(), models.new.dispose()]);
 const fmt = (a: number[]) => `median ${median(a).toFixed(1)} tok/s, fastest ${Math.max(...a).toFixed(1)} tok/s`;
-console.log(`decode ${tokens} tokens x ${pairs} pairs, threads ${threadsArg ?? 'default'}:`);
+console.log(`decode ${tokens} tokens after ${prompt.length} x ${pairs} pairs, threads ${threadsArg ?? 'default'}, kv ${opts.kvCache ?? 'f32'}:`);
 console.log(`  base: ${fmt(r.base)}\n  new:  ${fmt(r.new)}\n  new/base per pair: median ${median(ratios).toFixed(2)}x`);
 const ms = (a: number[]) => `${median(a).toFixed(2)} ms (lowest ${Math.min(...a).toFixed(2)})`;
 console.log(`  process CPU per token, median: base ${ms(cpu.base)}, new ${ms(cpu.new)}; base/new ${(median(cpu.base) / median(cpu.new)).toFixed(2)}x`);

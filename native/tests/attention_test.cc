@@ -118,6 +118,7 @@ ATTNSCAN_TEST("attention: every ISA matches the reference (prefill, decode, GQA,
       {1, 130, 150, 4, 1, 33, true, 1, 2},  {2, 70, 65, 2, 2, 100, false, 1, 0}, {1, 40, 129, 8, 2, 128, false, 0, 1},
       {2, 1, 10, 6, 2, 16, true, 1, 0},     {1, 1, 300, 8, 2, 64, true, 0, 0},   {1, 1, 1000, 4, 1, 64, true, 0, 0},
       {1, 1, 777, 2, 1, 80, false, 1, 1},   {1, 1, 600, 1, 1, 7, false, 2, 0},   {3, 2, 0, 2, 1, 4, false, 0, 0},
+      {3, 1, 333, 6, 2, 128, true, 1, 0},  {1, 1, 517, 5, 5, 128, false, 0, 1},
   };
   uint64_t seed = 11;
   for (int threads : {1, 2, 3}) {
@@ -238,6 +239,8 @@ ATTNSCAN_TEST("attention: ragged decode rows match the reference and each row al
     check_ragged(12, 12, 64, {9, 40, 17, 3, 128, 64, 65, 1}, seed++, KvDtype::f16);
     check_ragged(8, 2, 7, {5, 6, 0, 300, 33}, seed++, KvDtype::f16);
     check_ragged(4, 1, 80, {257, 513, 1}, seed++, KvDtype::f16);
+    check_ragged(8, 2, 128, {3, 900, 2}, seed++);
+    check_ragged(8, 2, 128, {3, 900, 2}, seed++, KvDtype::f16);
   }
   set_num_threads(2);
 }

@@ -88,13 +88,16 @@ const shapes: AttentionShape[] = [
   { batch: 2, seqQ: 70, seqK: 65, heads: 2, kvHeads: 2, headDim: 100, mask: 'pad' },
   { batch: 1, seqQ: 40, seqK: 129, heads: 8, kvHeads: 2, headDim: 128 },
   { batch: 1, seqQ: 97, seqK: 97, heads: 1, kvHeads: 1, headDim: 64, causal: true, bias: 'shared' },
-  // Decode steps (seqQ = 1): per kv head, and split over the keys when few heads.
+  // Decode steps (seqQ = 1): one task per row over every head, split over the keys when the rows
+  // are few; head sizes 64 and 128 take the unrolled per-key loops, the others the generic ones.
   { batch: 2, seqQ: 1, seqK: 10, heads: 6, kvHeads: 2, headDim: 16, causal: true, mask: 'pad' },
   { batch: 1, seqQ: 1, seqK: 300, heads: 8, kvHeads: 2, headDim: 64, causal: true },
   { batch: 1, seqQ: 1, seqK: 1000, heads: 4, kvHeads: 1, headDim: 64, causal: true },
   { batch: 1, seqQ: 1, seqK: 777, heads: 2, kvHeads: 1, headDim: 80, mask: 'random', bias: 'shared' },
   { batch: 1, seqQ: 1, seqK: 600, heads: 1, kvHeads: 1, headDim: 7, mask: 'fullBatch0' },
   { batch: 1, seqQ: 1, seqK: 530, heads: 3, kvHeads: 3, headDim: 9, bias: 'negInf' },
+  { batch: 3, seqQ: 1, seqK: 333, heads: 6, kvHeads: 2, headDim: 128, causal: true, mask: 'pad' },
+  { batch: 1, seqQ: 1, seqK: 517, heads: 5, kvHeads: 5, headDim: 128, bias: 'shared' },
 ];
 
 export const attentionCases: AttentionCase[] = shapes.map((s, idx) => ({

@@ -27,6 +27,7 @@ const cases: RaggedCase[] = [
   { name: 'a fully masked row', heads: 3, kvHeads: 3, headDim: 16, seqK: [6, 7], mask: 'row0Full' },
   { name: 'bias per row (T5), scale 1', heads: 6, kvHeads: 3, headDim: 24, seqK: [4, 19, 2], bias: true, scale: 1 },
   { name: '20 rows, headDim 17', heads: 2, kvHeads: 2, headDim: 17, seqK: Array.from({ length: 20 }, (_, i) => 1 + ((i * 37) % 90)), mask: 'random', bias: true },
+  { name: 'headDim 128, GQA, a long row beside short ones', heads: 8, kvHeads: 2, headDim: 128, seqK: [3, 900, 2], mask: 'random' },
 ];
 
 function make(c: RaggedCase, seed: number): RaggedAttentionArgs {

@@ -83,14 +83,19 @@ static inline AttentionTileLayout attention_tile_layout(const AttentionArgs& a) 
   return L;
 }
 
-// Decode task (seq_q == 1): the query heads of (batch b, kv head g) against keys [j0, j1).
-// partial == null: write the normalized rows to out. Otherwise write per head h of the group
-// partial[h * (d_pad + 2) + {0: m, 1: l, 2..: acc}] with m the max score, l = sum exp(s - m) and
-// acc = sum exp(s - m) v (m = -inf, l = 0 when no key was visible); attention_f32 merges them.
+// Decode task (seq_q == 1): every query head of batch row b against keys [j0, j1). A task covers
+// all kv heads so that it reads the cache in address order: token-major K/V put one key's rows of
+// every kv head side by side (see attention_decode_run). partial == null: write the normalized rows to out. Otherwise
+// write per head h partial[h * (d_pad + 2) + {0: m, 1: l, 2..: acc}] with m the max score,
+// l = sum exp(s - m) and acc = sum exp(s - m) v (m = -inf, l = 0 when no key was visible); the
+// dispatcher merges a row's partials.
 struct AttentionSplit {
-  int64_t b, g, j0, j1;
+  int64_t b, j0, j1;
   float* partial;
 };
+
+// The fewest keys a decode task gets when a row's keys are split over tasks.
+constexpr int64_t kAttnDecodeMinChunk = 256;
 
 struct AttentionDecodeLayout {
   int64_t group, d_pad;
@@ -103,12 +108,12 @@ static inline AttentionDecodeLayout attention_decode_layout(const AttentionArgs&
   L.d_pad = attn_round_up(a.head_dim, 16);
   int64_t at = 0;
   auto take = [&](int64_t n) { const int64_t o = at; at += attn_round_up(n, 16); return o; };
-  L.qs = take(L.group * L.d_pad);
-  L.s = take(L.group * kAttnDecodeBlock);
+  L.qs = take(a.heads * L.d_pad);
+  L.s = take(a.heads * kAttnDecodeBlock);
   L.madd = take(kAttnDecodeBlock);
-  L.acc = take(L.group * L.d_pad);
-  L.m = take(L.group);
-  L.l = take(L.group);
+  L.acc = take(a.heads * L.d_pad);
+  L.m = take(a.heads);
+  L.l = take(a.heads);
   L.ref_scores = take(a.seq_k);
   L.total = at;
   return L;

@@ -114,67 +114,40 @@ struct Ops {
     *m = m_new;
   }
 
-  // The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
-  // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
-  // fetch the row kAhead keys ahead explicitly.
-  static constexpr int64_t kAhead = 6;
-  template <class T>
-  static void prefetch_row(const T* row, int64_t n) {
-    const char* p = reinterpret_cast<const char*>(row);
-    for (int64_t c = 0; c < n * int64_t(sizeof(T)); c += 64) _mm_prefetch(p + c, _MM_HINT_T0);
-  }
-
   static void f16_row(const uint16_t* src, int64_t n, float* dst) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load_f16(src + i));
     for (; i < n; ++i) dst[i] = f16_to_f32(src[i]);
   }
 
-  template <int NH, class T>
-  static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                     int64_t j, int64_t n, const float* qs, float* s) {
-    const int64_t D = a.head_dim, nvec = (D + 7) / 8, stride = a.kv_heads * D;
-    const int64_t tail = D - (nvec - 1) * 8;
-    const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
-    const bool lead = attn_decode_leads(a, g, h0);
-    for (int64_t x = 0; x < n; ++x, kr += stride) {
-      if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
-      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
-      __m256 c[NH];
-      for (int h = 0; h < NH; ++h) c[h] = _mm256_setzero_ps();
-      for (int64_t cv = 0; cv < nvec; ++cv) {
-        const __m256 kv = cv == nvec - 1 ? load_n(kr + cv * 8, tail) : load_full(kr + cv * 8);
-        for (int h = 0; h < NH; ++h)
-          c[h] = _mm256_fmadd_ps(_mm256_loadu_ps(qs + (h0 + h) * L.d_pad + cv * 8), kv, c[h]);
-      }
-      for (int h = 0; h < NH; ++h) s[(h0 + h) * kAttnDecodeBlock + x] = hsum(c[h]);
+  // Decode, one key: s[h * ss] = q[h * Dp] · kr for the NH query heads that share kv head row kr.
+  // NV > 0: D is NV full vectors.
+  template <int NH, int NV, class T>
+  static void key_dots(const T* kr, int64_t D, const float* q, int64_t Dp, float* s, int64_t ss) {
+    __m256 c[NH];
+    for (int h = 0; h < NH; ++h) c[h] = _mm256_setzero_ps();
+    const int64_t end = NV ? NV * 8 : D;
+#pragma GCC unroll 16
+    for (int64_t d = 0; d < end; d += 8) {
+      const __m256 kv = NV || d + 8 <= D ? load_full(kr + d) : load_n(kr + d, D - d);
+      for (int h = 0; h < NH; ++h) c[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * Dp + d), kv, c[h]);
     }
+    for (int h = 0; h < NH; ++h) s[h * ss] = hsum(c[h]);
   }
 
-  template <int NH, class T>
-  static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                     int64_t j, int64_t n, const float* p, float* acc) {
-    const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
-    for (int64_t dc = 0; dc < Dp; dc += 16) {
-      const int64_t ld0 = D - dc, ld1 = D - dc - 8;
-      __m256 c[NH][2];
+  // Decode, one key: acc[h * Dp + d] += p[h * ps] * vr[d] for the NH query heads that share kv
+  // head row vr.
+  template <int NH, int NV, class T>
+  static void key_axpys(const T* vr, int64_t D, const float* p, int64_t ps, float* acc, int64_t Dp) {
+    __m256 pb[NH];
+    for (int h = 0; h < NH; ++h) pb[h] = _mm256_broadcast_ss(p + h * ps);
+    const int64_t end = NV ? NV * 8 : D;
+#pragma GCC unroll 16
+    for (int64_t d = 0; d < end; d += 8) {
+      const __m256 vv = NV || d + 8 <= D ? load_full(vr + d) : load_n(vr + d, D - d);
       for (int h = 0; h < NH; ++h) {
-        c[h][0] = _mm256_loadu_ps(acc + (h0 + h) * Dp + dc);
-        c[h][1] = _mm256_loadu_ps(acc + (h0 + h) * Dp + dc + 8);
-      }
-      const T* vr = static_cast<const T*>(a.v) + attn_kv_offset(a, b, j, g) + dc;
-      for (int64_t x = 0; x < n; ++x, vr += stride) {
-        if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
-        const __m256 v0 = load_n(vr, ld0), v1 = load_n(vr + 8, ld1);
-        for (int h = 0; h < NH; ++h) {
-          const __m256 pb = _mm256_broadcast_ss(p + (h0 + h) * kAttnDecodeBlock + x);
-          c[h][0] = _mm256_fmadd_ps(pb, v0, c[h][0]);
-          c[h][1] = _mm256_fmadd_ps(pb, v1, c[h][1]);
-        }
-      }
-      for (int h = 0; h < NH; ++h) {
-        _mm256_storeu_ps(acc + (h0 + h) * Dp + dc, c[h][0]);
-        _mm256_storeu_ps(acc + (h0 + h) * Dp + dc + 8, c[h][1]);
+        float* ad = acc + h * Dp + d;
+        _mm256_storeu_ps(ad, _mm256_fmadd_ps(pb[h], vv, _mm256_loadu_ps(ad)));
       }
     }
   }

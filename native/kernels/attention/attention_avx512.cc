@@ -121,16 +121,6 @@ struct Ops {
   }
 
   // Decode scores: s[h][x] = qs[h] · k[j + x] for the NH heads from h0, x < n.
-  // The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
-  // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
-  // fetch the row kAhead keys ahead explicitly.
-  static constexpr int64_t kAhead = 6;
-  template <class T>
-  static void prefetch_row(const T* row, int64_t n) {
-    const char* p = reinterpret_cast<const char*>(row);
-    for (int64_t c = 0; c < n * int64_t(sizeof(T)); c += 64) _mm_prefetch(p + c, _MM_HINT_T0);
-  }
-
   static __m512 load(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
   static __m512 load(const uint16_t* p, __mmask16 m) { return maskz_load_f16(m, p); }
 
@@ -140,53 +130,35 @@ struct Ops {
     if (i < n) _mm512_mask_storeu_ps(dst + i, lanes(n - i), maskz_load_f16(lanes(n - i), src + i));
   }
 
-  template <int NH, class T>
-  static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                     int64_t j, int64_t n, const float* qs, float* s) {
-    const int64_t D = a.head_dim, nvec = L.d_pad / 16, stride = a.kv_heads * D;
-    const __mmask16 tail = lanes(D - (nvec - 1) * 16);
-    const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
-    const bool lead = attn_decode_leads(a, g, h0);
-    for (int64_t x = 0; x < n; ++x, kr += stride) {
-      if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
-      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
-      __m512 c[NH];
-      for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
-      for (int64_t cv = 0; cv < nvec; ++cv) {
-        const __m512 kv = load(kr + cv * 16, cv == nvec - 1 ? tail : __mmask16(0xffff));
-        for (int h = 0; h < NH; ++h)
-          c[h] = _mm512_fmadd_ps(_mm512_loadu_ps(qs + (h0 + h) * L.d_pad + cv * 16), kv, c[h]);
-      }
-      for (int h = 0; h < NH; ++h) s[(h0 + h) * kAttnDecodeBlock + x] = hsum(c[h]);
+  // Decode, one key: s[h * ss] = q[h * Dp] · kr for the NH query heads that share kv head row kr
+  // (q zero-padded to Dp, so only kr's last vector is masked). NV > 0: D is NV full vectors.
+  template <int NH, int NV, class T>
+  static void key_dots(const T* kr, int64_t D, const float* q, int64_t Dp, float* s, int64_t ss) {
+    __m512 c[NH];
+    for (int h = 0; h < NH; ++h) c[h] = _mm512_setzero_ps();
+    const int64_t end = NV ? NV * 16 : D;
+#pragma GCC unroll 8
+    for (int64_t d = 0; d < end; d += 16) {
+      const __m512 kv = load(kr + d, NV ? __mmask16(0xffff) : lanes(D - d));
+      for (int h = 0; h < NH; ++h) c[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + h * Dp + d), kv, c[h]);
     }
+    for (int h = 0; h < NH; ++h) s[h * ss] = hsum(c[h]);
   }
 
-  // Decode values: acc[h] += sum_x p[h][x] v[j + x] for the NH heads from h0, 64 dims at a time.
-  template <int NH, class T>
-  static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                     int64_t j, int64_t n, const float* p, float* acc) {
-    const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
-    for (int64_t dc = 0; dc < Dp; dc += 64) {
-      __mmask16 ld[4], st[4];
-      for (int v = 0; v < 4; ++v) {
-        ld[v] = lanes(D - dc - v * 16);
-        st[v] = lanes(Dp - dc - v * 16);
+  // Decode, one key: acc[h * Dp + d] += p[h * ps] * vr[d] for the NH query heads that share kv
+  // head row vr.
+  template <int NH, int NV, class T>
+  static void key_axpys(const T* vr, int64_t D, const float* p, int64_t ps, float* acc, int64_t Dp) {
+    __m512 pb[NH];
+    for (int h = 0; h < NH; ++h) pb[h] = _mm512_set1_ps(p[h * ps]);
+    const int64_t end = NV ? NV * 16 : D;
+#pragma GCC unroll 8
+    for (int64_t d = 0; d < end; d += 16) {
+      const __m512 vv = load(vr + d, NV ? __mmask16(0xffff) : lanes(D - d));
+      for (int h = 0; h < NH; ++h) {
+        float* ad = acc + h * Dp + d;
+        _mm512_storeu_ps(ad, _mm512_fmadd_ps(pb[h], vv, _mm512_loadu_ps(ad)));
       }
-      __m512 c[NH][4];
-      for (int h = 0; h < NH; ++h)
-        for (int v = 0; v < 4; ++v) c[h][v] = _mm512_maskz_loadu_ps(st[v], acc + (h0 + h) * Dp + dc + v * 16);
-      const T* vr = static_cast<const T*>(a.v) + attn_kv_offset(a, b, j, g) + dc;
-      for (int64_t x = 0; x < n; ++x, vr += stride) {
-        if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
-        __m512 vv[4];
-        for (int v = 0; v < 4; ++v) vv[v] = load(vr + v * 16, ld[v]);
-        for (int h = 0; h < NH; ++h) {
-          const __m512 pb = _mm512_set1_ps(p[(h0 + h) * kAttnDecodeBlock + x]);
-          for (int v = 0; v < 4; ++v) c[h][v] = _mm512_fmadd_ps(pb, vv[v], c[h][v]);
-        }
-      }
-      for (int h = 0; h < NH; ++h)
-        for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(acc + (h0 + h) * Dp + dc + v * 16, st[v], c[h][v]);
     }
   }
 };

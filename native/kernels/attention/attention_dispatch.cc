@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -50,61 +51,11 @@ Result run_tiles(const AttentionArgs& a) {
   return failed ? oom() : Result{};
 }
 
-// Decode (seq_q == 1): one task per (batch, kv head); when that leaves threads idle and the cache
-// is long, each task's keys are split and the partial softmaxes merged here:
-//   M = max_s m_s,  out = sum_s exp(m_s - M) acc_s / sum_s exp(m_s - M) l_s.
-Result run_decode(const AttentionArgs& a) {
-  const AttentionDecodeFn fn = pick<AttentionDecodeFn>(
-      attention_decode_f32_ref, ATTNSCAN_X86(attention_decode_f32_avx2), ATTNSCAN_X86(attention_decode_f32_avx512),
-      ATTNSCAN_ARM(attention_decode_f32_neon));
-  const AttentionDecodeLayout L = attention_decode_layout(a);
-  const int64_t pairs = a.batch * a.kv_heads, threads = num_threads();
-  int64_t splits = 1;
-  if (pairs < threads) {
-    splits = std::min<int64_t>((2 * threads + pairs - 1) / pairs, a.seq_k / kAttnDecodeBlock);
-    splits = std::max<int64_t>(splits, 1);
-  }
-  const int64_t chunk = attn_round_up((a.seq_k + splits - 1) / splits, 16);
-  const int64_t row = L.d_pad + 2, per_task = L.group * row;
-  Scratch partial(splits > 1 ? pairs * splits * per_task : 0);
-  if (splits > 1 && !partial.data) return oom();
-  std::atomic<bool> failed{false};
-  parallel_for(pairs * splits, [&](int64_t task) {
-    Scratch s(L.total);
-    if (!s.data) {
-      failed = true;
-      return;
-    }
-    const int64_t pair = task / splits, part = task % splits;
-    const int64_t j0 = std::min(a.seq_k, part * chunk), j1 = std::min(a.seq_k, j0 + chunk);
-    fn(a, AttentionSplit{pair / a.kv_heads, pair % a.kv_heads, j0, j1, splits > 1 ? partial.data + task * per_task : nullptr},
-       s.data);
-  });
-  if (failed) return oom();
-  if (splits == 1) return {};
-  const int64_t D = a.head_dim;
-  for (int64_t pair = 0; pair < pairs; ++pair) {
-    for (int64_t hh = 0; hh < L.group; ++hh) {
-      const float* first = partial.data + pair * splits * per_task + hh * row;
-      float* dst = a.out + ((pair / a.kv_heads) * a.heads + (pair % a.kv_heads) * L.group + hh) * D;
-      float m = -INFINITY;
-      for (int64_t s = 0; s < splits; ++s) m = std::max(m, first[s * per_task]);
-      std::memset(dst, 0, size_t(D) * sizeof(float));
-      if (m == -INFINITY) continue;
-      float l = 0.0f;
-      for (int64_t s = 0; s < splits; ++s) {
-        const float* p = first + s * per_task;
-        if (p[0] == -INFINITY) continue;
-        const float w = std::exp(p[0] - m);
-        l += w * p[1];
-        for (int64_t d = 0; d < D; ++d) dst[d] += w * p[2 + d];
-      }
-      const float inv = 1.0f / l;
-      for (int64_t d = 0; d < D; ++d) dst[d] *= inv;
-    }
-  }
-  return {};
-}
+// A decode query row: its arguments and its batch index in them.
+struct DecodeRow {
+  AttentionArgs a;
+  int64_t b;
+};
 
 // Row r of a ragged call as a plain one-query call.
 AttentionArgs ragged_row(const RaggedAttentionArgs& a, int64_t r) {
@@ -127,37 +78,90 @@ AttentionArgs ragged_row(const RaggedAttentionArgs& a, int64_t r) {
   return x;
 }
 
-}  // namespace
-
-Result attention_ragged_f32(const RaggedAttentionArgs& a) {
-  // Too few (row, kv head) pairs to feed the pool: each row alone, so long caches split their keys.
-  if (a.rows * a.kv_heads < num_threads()) {
-    for (int64_t r = 0; r < a.rows; ++r) {
-      const Result res = attention_f32(ragged_row(a, r));
-      if (!res.ok()) return res;
-    }
-    return {};
-  }
+// Decode (seq_q == 1) of `rows` query rows, row(r) giving each. One task per (row, chunk of its
+// keys), covering every head. Keys are split only when the rows alone would leave threads idle:
+// then into chunks of at least kAttnDecodeMinChunk keys, about two tasks per thread over all the
+// rows' keys (so a long row next to short ones does not run alone), and a split row's partial
+// softmaxes are merged here:  M = max_s m_s,  out = sum_s exp(m_s - M) acc_s / sum_s exp(m_s - M) l_s.
+template <class RowFn>
+Result run_decode_rows(int64_t rows, RowFn row) {
   const AttentionDecodeFn fn = pick<AttentionDecodeFn>(
       attention_decode_f32_ref, ATTNSCAN_X86(attention_decode_f32_avx2), ATTNSCAN_X86(attention_decode_f32_avx512),
       ATTNSCAN_ARM(attention_decode_f32_neon));
+  const int64_t threads = num_threads();
+  int64_t chunk = INT64_MAX;
+  if (threads > 1 && rows < 2 * threads) {
+    int64_t keys = 0;
+    for (int64_t r = 0; r < rows; ++r) keys += row(r).a.seq_k;
+    chunk = std::max(kAttnDecodeMinChunk, attn_round_up((keys + 2 * threads - 1) / (2 * threads), 64));
+  }
+  auto chunks = [&](int64_t r) {
+    const int64_t n = row(r).a.seq_k;
+    return n <= chunk ? int64_t(1) : (n + chunk - 1) / chunk;
+  };
+  // first[r]: row r's first task.
+  Scratch first_raw((rows + 1) * 2);
+  if (!first_raw.data) return oom();
+  int64_t* first = reinterpret_cast<int64_t*>(first_raw.data);
+  first[0] = 0;
+  for (int64_t r = 0; r < rows; ++r) first[r + 1] = first[r] + chunks(r);
+  const int64_t tasks = first[rows];
+  const DecodeRow r0 = row(0);
+  const int64_t D = r0.a.head_dim, heads = r0.a.heads, per_task = heads * (attention_decode_layout(r0.a).d_pad + 2);
+  const bool split = tasks > rows;
+  Scratch partial(split ? tasks * per_task : 0);
+  if (split && !partial.data) return oom();
   std::atomic<bool> failed{false};
-  parallel_for(a.rows * a.kv_heads, [&](int64_t task) {
-    const AttentionArgs x = ragged_row(a, task / a.kv_heads);
-    const int64_t g = task % a.kv_heads;
-    if (x.seq_k == 0) {
-      const int64_t group = a.heads / a.kv_heads;
-      std::memset(x.out + g * group * a.head_dim, 0, size_t(group * a.head_dim) * sizeof(float));
-      return;
-    }
-    Scratch s(attention_decode_layout(x).total);
+  parallel_for(tasks, [&](int64_t task) {
+    const int64_t r = std::upper_bound(first, first + rows + 1, task) - first - 1;
+    const DecodeRow x = row(r);
+    const int64_t n = first[r + 1] - first[r], part = task - first[r];
+    Scratch s(attention_decode_layout(x.a).total);
     if (!s.data) {
       failed = true;
       return;
     }
-    fn(x, AttentionSplit{0, g, 0, x.seq_k, nullptr}, s.data);
+    const int64_t j0 = std::min(x.a.seq_k, part * chunk), j1 = n == 1 ? x.a.seq_k : std::min(x.a.seq_k, j0 + chunk);
+    fn(x.a, AttentionSplit{x.b, j0, j1, n > 1 ? partial.data + task * per_task : nullptr}, s.data);
   });
-  return failed ? oom() : Result{};
+  if (failed) return oom();
+  if (!split) return {};
+  const int64_t row_floats = per_task / heads;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t n = first[r + 1] - first[r];
+    if (n == 1) continue;
+    const DecodeRow x = row(r);
+    for (int64_t h = 0; h < heads; ++h) {
+      const float* part0 = partial.data + first[r] * per_task + h * row_floats;
+      float* dst = x.a.out + (x.b * x.a.seq_q * heads + h) * D;
+      float m = -INFINITY;
+      for (int64_t c = 0; c < n; ++c) m = std::max(m, part0[c * per_task]);
+      std::memset(dst, 0, size_t(D) * sizeof(float));
+      if (m == -INFINITY) continue;
+      float l = 0.0f;
+      for (int64_t c = 0; c < n; ++c) {
+        const float* p = part0 + c * per_task;
+        if (p[0] == -INFINITY) continue;
+        const float w = std::exp(p[0] - m);
+        l += w * p[1];
+        for (int64_t d = 0; d < D; ++d) dst[d] += w * p[2 + d];
+      }
+      const float inv = 1.0f / l;
+      for (int64_t d = 0; d < D; ++d) dst[d] *= inv;
+    }
+  }
+  return {};
+}
+
+Result run_decode(const AttentionArgs& a) {
+  return run_decode_rows(a.batch, [&](int64_t r) { return DecodeRow{a, r}; });
+}
+
+}  // namespace
+
+Result attention_ragged_f32(const RaggedAttentionArgs& a) {
+  if (a.rows == 0) return {};
+  return run_decode_rows(a.rows, [&](int64_t r) { return DecodeRow{ragged_row(a, r), 0}; });
 }
 
 Result attention_f32(const AttentionArgs& a) {

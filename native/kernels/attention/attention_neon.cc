@@ -126,62 +126,39 @@ struct Ops {
     *m = m_new;
   }
 
-  // The K/V rows of one kv head are kv_heads * head_dim floats apart (4 KB for 8 x 128), so each
-  // key starts a new page and the hardware prefetcher, which stops at page boundaries, cannot help:
-  // fetch the row kAhead keys ahead explicitly.
-  static constexpr int64_t kAhead = 6;
-  template <class T>
-  static void prefetch_row(const T* row, int64_t n) {
-    const char* p = reinterpret_cast<const char*>(row);
-    for (int64_t c = 0; c < n * int64_t(sizeof(T)); c += 64) __builtin_prefetch(p + c);
-  }
-
   static void f16_row(const uint16_t* src, int64_t n, float* dst) {
     int64_t i = 0;
     for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, load_f16(src + i));
     for (; i < n; ++i) dst[i] = f16_to_f32(src[i]);
   }
 
-  template <int NH, class T>
-  static void decode_scores(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                     int64_t j, int64_t n, const float* qs, float* s) {
-    const int64_t D = a.head_dim, nvec = (D + 3) / 4, stride = a.kv_heads * D;
-    const T* kr = static_cast<const T*>(a.k) + attn_kv_offset(a, b, j, g);
-    const bool lead = attn_decode_leads(a, g, h0);
-    for (int64_t x = 0; x < n; ++x, kr += stride) {
-      if (x + kAhead < n) prefetch_row(kr + kAhead * stride, D);
-      if (lead && x + kAttnLeadAhead < n) attn_prefetch_key_rows(a, b, j + x + kAttnLeadAhead);
-      float32x4_t c[NH];
-      for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
-      for (int64_t cv = 0; cv < nvec; ++cv) {
-        const float32x4_t kv = load_partial(kr + cv * 4, D - cv * 4);
-        for (int h = 0; h < NH; ++h) c[h] = vfmaq_f32(c[h], vld1q_f32(qs + (h0 + h) * L.d_pad + cv * 4), kv);
-      }
-      for (int h = 0; h < NH; ++h) s[(h0 + h) * kAttnDecodeBlock + x] = hsum(c[h]);
+  // Decode, one key: s[h * ss] = q[h * Dp] · kr for the NH query heads that share kv head row kr.
+  // NV > 0: D is NV full vectors.
+  template <int NH, int NV, class T>
+  static void key_dots(const T* kr, int64_t D, const float* q, int64_t Dp, float* s, int64_t ss) {
+    float32x4_t c[NH];
+    for (int h = 0; h < NH; ++h) c[h] = vdupq_n_f32(0.0f);
+    const int64_t end = NV ? NV * 4 : D;
+#pragma GCC unroll 32
+    for (int64_t d = 0; d < end; d += 4) {
+      const float32x4_t kv = NV || d + 4 <= D ? load_full(kr + d) : load_partial(kr + d, D - d);
+      for (int h = 0; h < NH; ++h) c[h] = vfmaq_f32(c[h], vld1q_f32(q + h * Dp + d), kv);
     }
+    for (int h = 0; h < NH; ++h) s[h * ss] = hsum(c[h]);
   }
 
-  template <int NH, class T>
-  static void decode_values(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g, int64_t h0,
-                     int64_t j, int64_t n, const float* p, float* acc) {
-    const int64_t D = a.head_dim, Dp = L.d_pad, stride = a.kv_heads * D;
-    for (int64_t dc = 0; dc < Dp; dc += 16) {
-      float32x4_t c[NH][4];
-      for (int h = 0; h < NH; ++h)
-        for (int v = 0; v < 4; ++v) c[h][v] = vld1q_f32(acc + (h0 + h) * Dp + dc + v * 4);
-      const T* vr = static_cast<const T*>(a.v) + attn_kv_offset(a, b, j, g) + dc;
-      const bool full = dc + 16 <= D;
-      for (int64_t x = 0; x < n; ++x, vr += stride) {
-        if (x + kAhead < n) prefetch_row(vr + kAhead * stride, std::min<int64_t>(64, D - dc));
-        float32x4_t vv[4];
-        for (int v = 0; v < 4; ++v) vv[v] = full ? load_full(vr + v * 4) : load_partial(vr + v * 4, D - dc - v * 4);
-        for (int h = 0; h < NH; ++h) {
-          const float pv = p[(h0 + h) * kAttnDecodeBlock + x];
-          for (int v = 0; v < 4; ++v) c[h][v] = vfmaq_n_f32(c[h][v], vv[v], pv);
-        }
+  // Decode, one key: acc[h * Dp + d] += p[h * ps] * vr[d] for the NH query heads that share kv
+  // head row vr.
+  template <int NH, int NV, class T>
+  static void key_axpys(const T* vr, int64_t D, const float* p, int64_t ps, float* acc, int64_t Dp) {
+    const int64_t end = NV ? NV * 4 : D;
+#pragma GCC unroll 32
+    for (int64_t d = 0; d < end; d += 4) {
+      const float32x4_t vv = NV || d + 4 <= D ? load_full(vr + d) : load_partial(vr + d, D - d);
+      for (int h = 0; h < NH; ++h) {
+        float* ad = acc + h * Dp + d;
+        vst1q_f32(ad, vfmaq_n_f32(vld1q_f32(ad), vv, p[h * ps]));
       }
-      for (int h = 0; h < NH; ++h)
-        for (int v = 0; v < 4; ++v) vst1q_f32(acc + (h0 + h) * Dp + dc + v * 4, c[h][v]);
     }
   }
 };

@@ -116,35 +116,13 @@ inline void attn_finish_tile(const AttentionArgs& a, const AttentionTileLayout& 
   }
 }
 
-// Decode: scaled queries of the group, zero-padded to d_pad.
-inline void attn_pack_decode_q(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, int64_t g,
-                               float* scratch) {
-  const int64_t D = a.head_dim, Dp = L.d_pad, G = L.group;
+// Decode: scaled queries of every head of row b, zero-padded to d_pad.
+inline void attn_pack_decode_q(const AttentionArgs& a, const AttentionDecodeLayout& L, int64_t b, float* scratch) {
+  const int64_t D = a.head_dim, Dp = L.d_pad;
   float* qs = scratch + L.qs;
-  for (int64_t hh = 0; hh < G; ++hh) {
-    const float* src = a.q + (b * a.seq_q * a.heads + g * G + hh) * D;
-    for (int64_t d = 0; d < Dp; ++d) qs[hh * Dp + d] = d < D ? src[d] * a.scale : 0.0f;
-  }
-}
-
-// Decode over an f16 cache: the walk of one kv head's keys is a strided one (rows kv_heads *
-// head_dim elements apart) and bound by DRAM latency, not bytes: read cold, f16 K/V were no faster
-// than f32. So the first kv head's task (attn_decode_leads) also prefetches every head's K and V
-// rows kAttnLeadAhead keys ahead into L2/L3 (locality 1: prefetcht2 / NEON's L2 hint), and the other
-// heads' walks find their rows in cache. f32 rows, twice as long, measured no gain from it.
-constexpr int64_t kAttnLeadAhead = 8;
-
-inline bool attn_decode_leads(const AttentionArgs& a, int64_t g, int64_t h0) {
-  return a.kv_dtype == KvDtype::f16 && g == 0 && h0 == 0 && a.kv_heads > 1;
-}
-
-inline void attn_prefetch_key_rows(const AttentionArgs& a, int64_t b, int64_t key) {
-  const int64_t at = attn_kv_offset(a, b, key, 0) * 2, bytes = a.kv_heads * a.head_dim * 2;
-  const char* k = static_cast<const char*>(a.k) + at;
-  const char* v = static_cast<const char*>(a.v) + at;
-  for (int64_t c = 0; c < bytes; c += 64) {
-    __builtin_prefetch(k + c, 0, 1);
-    __builtin_prefetch(v + c, 0, 1);
+  for (int64_t h = 0; h < a.heads; ++h) {
+    const float* src = a.q + (b * a.seq_q * a.heads + h) * D;
+    for (int64_t d = 0; d < Dp; ++d) qs[h * Dp + d] = d < D ? src[d] * a.scale : 0.0f;
   }
 }
 
@@ -153,20 +131,20 @@ inline void attn_decode_maskadd(const AttentionArgs& a, int64_t b, int64_t j, in
   for (int64_t x = 0; x < n; ++x) madd[x] = (!a.key_mask || a.key_mask[b * a.seq_k + j + x]) ? 0.0f : -INFINITY;
 }
 
-// Decode: the group's rows as partials (m, l, acc) or normalized into out.
+// Decode: every head's row as partials (m, l, acc) or normalized into out.
 inline void attn_decode_write(const AttentionArgs& a, const AttentionDecodeLayout& L, const AttentionSplit& t,
                               const float* scratch) {
-  const int64_t D = a.head_dim, Dp = L.d_pad, G = L.group;
-  for (int64_t hh = 0; hh < G; ++hh) {
-    const float* acc = scratch + L.acc + hh * Dp;
-    const float m = scratch[L.m + hh], l = scratch[L.l + hh];
+  const int64_t D = a.head_dim, Dp = L.d_pad;
+  for (int64_t h = 0; h < a.heads; ++h) {
+    const float* acc = scratch + L.acc + h * Dp;
+    const float m = scratch[L.m + h], l = scratch[L.l + h];
     if (t.partial) {
-      float* p = t.partial + hh * (Dp + 2);
+      float* p = t.partial + h * (Dp + 2);
       p[0] = m;
       p[1] = l;
       std::memcpy(p + 2, acc, size_t(D) * sizeof(float));
     } else {
-      attn_finish_row(acc, m, l, D, a.out + (t.b * a.seq_q * a.heads + t.g * G + hh) * D);
+      attn_finish_row(acc, m, l, D, a.out + (t.b * a.seq_q * a.heads + h) * D);
     }
   }
 }

@@ -61,9 +61,9 @@ void attention_tile_f32_ref(const AttentionArgs& a, const AttentionTile& t, floa
 
 void attention_decode_f32_ref(const AttentionArgs& a, const AttentionSplit& t, float* scratch) {
   const AttentionDecodeLayout L = attention_decode_layout(a);
-  for (int64_t hh = 0; hh < L.group; ++hh) {
-    ref_row(a, t.b, 0, t.g * L.group + hh, t.j0, t.j1, scratch + L.ref_scores, scratch + L.m + hh,
-            scratch + L.l + hh, scratch + L.acc + hh * L.d_pad);
+  for (int64_t h = 0; h < a.heads; ++h) {
+    ref_row(a, t.b, 0, h, t.j0, t.j1, scratch + L.ref_scores, scratch + L.m + h, scratch + L.l + h,
+            scratch + L.acc + h * L.d_pad);
   }
   attn_decode_write(a, L, t, scratch);
 }
