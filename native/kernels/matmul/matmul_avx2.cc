@@ -72,34 +72,48 @@ struct Kernel {
   }
 };
 
-// y[r, o .. o+G) for every row r < R: G W rows streamed once, each dotted with all R x rows.
+// As the avx512 GEMV: row streams (matmul_gemv.h) while the weight stream bounds the loop, and
+// their software prefetch distance.
+template <int R>
+constexpr bool row_streams() { return R <= 4; }
+constexpr int64_t kPrefetchBytes = 1024;
+
+// y[r, o + g * stride] for g < G and every row r < R: G W rows streamed once, each dotted with all
+// R x rows, a whole 64-byte line of each per step with one prefetch.
 template <class W, int R, int G>
-void gemv_group(const LinearArgs& a, int64_t o) {
+void gemv_group(const LinearArgs& a, int64_t o, int64_t stride) {
+  constexpr int V = 8 / W::kBytes;  // vectors per line
   __m256 acc[R][G];
   for (int r = 0; r < R; ++r)
     for (int g = 0; g < G; ++g) acc[r][g] = _mm256_setzero_ps();
   const int64_t n = a.in;
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8) {
+  int64_t row[G];
+  for (int g = 0; g < G; ++g) row[g] = (o + g * stride) * n;
+  auto step = [&](int64_t k) {
     __m256 w[G];
-    for (int g = 0; g < G; ++g) {
-      // The same spot of the next group's rows: G short interleaved streams defeat the hardware
-      // prefetcher's ramp-up at every new group. (Prefetching past W's end is harmless.)
-      _mm_prefetch(static_cast<const char*>(a.w) + ((o + G + g) * n + k) * W::kBytes, _MM_HINT_T0);
-      w[g] = W::load(a.w, (o + g) * n + k);
-    }
+    for (int g = 0; g < G; ++g) w[g] = W::load(a.w, row[g] + k);
     for (int r = 0; r < R; ++r) {
       __m256 x = _mm256_loadu_ps(a.x + r * n + k);
       // In a register: gcc otherwise folds the load into each of the G FMAs (as in the avx512 GEMV).
       __asm__("" : "+x"(x));
       for (int g = 0; g < G; ++g) acc[r][g] = _mm256_fmadd_ps(x, w[g], acc[r][g]);
     }
+  };
+  // Row streams: the same stream 1 KiB on (past a row's end is the next row of its slice);
+  // adjacent rows: the same spot of the next group's rows. (Past W's end is harmless.)
+  const int64_t ahead = row_streams<R>() ? kPrefetchBytes : G * n * W::kBytes;
+  int64_t k = 0;
+  for (; k + 8 * V <= n; k += 8 * V) {
+    for (int g = 0; g < G; ++g) _mm_prefetch(static_cast<const char*>(a.w) + (row[g] + k) * W::kBytes + ahead, _MM_HINT_T0);
+    for (int v = 0; v < V; ++v) step(k + 8 * v);
   }
+  for (; k + 8 <= n; k += 8) step(k);
   for (int r = 0; r < R; ++r) {
     for (int g = 0; g < G; ++g) {
+      const int64_t og = o + g * stride;
       float s = hsum(acc[r][g]);
-      for (int64_t t = k; t < n; ++t) s += a.x[r * n + t] * W::at(a.w, (o + g) * n + t);
-      a.y[r * a.out + o + g] = s + (a.bias ? a.bias[o + g] : 0.0f) + (a.residual ? a.residual[r * a.out + o + g] : 0.0f);
+      for (int64_t t = k; t < n; ++t) s += a.x[r * n + t] * W::at(a.w, row[g] + t);
+      a.y[r * a.out + og] = s + (a.bias ? a.bias[og] : 0.0f) + (a.residual ? a.residual[r * a.out + og] : 0.0f);
     }
   }
 }
@@ -111,8 +125,10 @@ struct Gemv {
   using Bf16 = Bf16W;
   template <int R>
   static constexpr int groups() { return R <= 2 ? 4 : R <= 4 ? 2 : 1; }
+  template <int R>
+  static constexpr bool streams() { return row_streams<R>(); }
   template <class W, int R, int G>
-  static void group(const LinearArgs& a, int64_t o) { gemv_group<W, R, G>(a, o); }
+  static void group(const LinearArgs& a, int64_t o, int64_t stride) { gemv_group<W, R, G>(a, o, stride); }
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 // GEMV several W rows at a time with masked tails. f16 converts with vcvtph2ps, bf16 by a 16-bit shift:
 // both exact, so all three weight types share the f32 FMA path (no vdpbf16ps, which would need x
 // rounded to bf16).
+#include <type_traits>
+
 #include "common/simd_avx512.h"
 #include "kernels/matmul/matmul_gemm.h"
 #include "kernels/matmul/matmul_gemv.h"
@@ -145,42 +147,51 @@ struct Kernel {
   }
 };
 
-// y[r, o .. o+G) for every row r < R: G W rows streamed once, each dotted with all R x rows.
+// Whether the GEMV for R x rows walks G row streams (matmul_gemv.h): a gain while the weight
+// stream bounds it, 0.86-0.94x at R = 8 (then the adjacent rows and the next group's prefetch win).
+template <int R>
+constexpr bool row_streams() { return R <= 4; }
+// Software prefetch distance along each row stream: measured best among 0.75-4 KiB for f16 and f32.
+constexpr int64_t kPrefetchBytes = 1024;
+
+// y[r, o + g * stride] for g < G and every row r < R: G W rows streamed once, each dotted with all
+// R x rows, a whole 64-byte line of each per step (two vectors for f16/bf16) with one prefetch.
 template <class W, int R, int G>
-void gemv_group(const LinearArgs& a, int64_t o) {
+void gemv_group(const LinearArgs& a, int64_t o, int64_t stride) {
+  constexpr int V = 4 / W::kBytes;  // vectors per line
   __m512 acc[R][G];
   for (int r = 0; r < R; ++r)
     for (int g = 0; g < G; ++g) acc[r][g] = _mm512_setzero_ps();
   const int64_t n = a.in;
-  int64_t k = 0;
-  for (; k + 16 <= n; k += 16) {
+  int64_t row[G];
+  for (int g = 0; g < G; ++g) row[g] = (o + g * stride) * n;
+  // 16 elements of each row from k: all of them (full: std::true_type) or the mask m's.
+  auto step = [&](int64_t k, auto full, __mmask16 m) {
     __m512 w[G];
-    for (int g = 0; g < G; ++g) {
-      // The same spot of the next group's rows: G short interleaved streams defeat the hardware
-      // prefetcher's ramp-up at every new group. (Prefetching past W's end is harmless.)
-      _mm_prefetch(static_cast<const char*>(a.w) + ((o + G + g) * n + k) * W::kBytes, _MM_HINT_T0);
-      w[g] = W::load(a.w, (o + g) * n + k);
-    }
+    for (int g = 0; g < G; ++g) w[g] = full ? W::load(a.w, row[g] + k) : W::load(a.w, row[g] + k, m);
     for (int r = 0; r < R; ++r) {
-      __m512 x = _mm512_loadu_ps(a.x + r * n + k);
+      __m512 x = full ? _mm512_loadu_ps(a.x + r * n + k) : _mm512_maskz_loadu_ps(m, a.x + r * n + k);
       // In a register: gcc otherwise folds the load into each of the G FMAs, and with many rows
       // the repeated x loads, not the FMAs or the weight stream, bound the loop.
       __asm__("" : "+v"(x));
       for (int g = 0; g < G; ++g) acc[r][g] = _mm512_fmadd_ps(x, w[g], acc[r][g]);
     }
+  };
+  // Row streams: the same stream 1 KiB on (past a row's end is the next row of its slice);
+  // adjacent rows: the same spot of the next group's rows. (Past W's end is harmless.)
+  const int64_t ahead = row_streams<R>() ? kPrefetchBytes : G * n * W::kBytes;
+  int64_t k = 0;
+  for (; k + 16 * V <= n; k += 16 * V) {
+    for (int g = 0; g < G; ++g) _mm_prefetch(static_cast<const char*>(a.w) + (row[g] + k) * W::kBytes + ahead, _MM_HINT_T0);
+    for (int v = 0; v < V; ++v) step(k + 16 * v, std::true_type{}, 0);
   }
-  if (k < n) {
-    const __mmask16 m = tail_mask(int(n - k));
-    __m512 w[G];
-    for (int g = 0; g < G; ++g) w[g] = W::load(a.w, (o + g) * n + k, m);
-    for (int r = 0; r < R; ++r) {
-      const __m512 x = _mm512_maskz_loadu_ps(m, a.x + r * n + k);
-      for (int g = 0; g < G; ++g) acc[r][g] = _mm512_fmadd_ps(x, w[g], acc[r][g]);
-    }
-  }
+  for (; k + 16 <= n; k += 16) step(k, std::true_type{}, 0);
+  if (k < n) step(k, std::false_type{}, tail_mask(int(n - k)));
   for (int r = 0; r < R; ++r)
-    for (int g = 0; g < G; ++g)
-      a.y[r * a.out + o + g] = hsum(acc[r][g]) + (a.bias ? a.bias[o + g] : 0.0f) + (a.residual ? a.residual[r * a.out + o + g] : 0.0f);
+    for (int g = 0; g < G; ++g) {
+      const int64_t og = o + g * stride;
+      a.y[r * a.out + og] = hsum(acc[r][g]) + (a.bias ? a.bias[og] : 0.0f) + (a.residual ? a.residual[r * a.out + og] : 0.0f);
+    }
 }
 
 // Register budget: R x G accumulators + G weight vectors + x within the 32 zmm.
@@ -190,8 +201,10 @@ struct Gemv {
   using Bf16 = Bf16W;
   template <int R>
   static constexpr int groups() { return R <= 4 ? 4 : 3; }
+  template <int R>
+  static constexpr bool streams() { return row_streams<R>(); }
   template <class W, int R, int G>
-  static void group(const LinearArgs& a, int64_t o) { gemv_group<W, R, G>(a, o); }
+  static void group(const LinearArgs& a, int64_t o, int64_t stride) { gemv_group<W, R, G>(a, o, stride); }
 };
 
 }  // namespace

@@ -1,8 +1,11 @@
 // The GEMV (rows 1..8) driver shared by the ISA files and included only from them, so every
 // instantiation is compiled with its file's ISA flags. An Isa supplies
-//   groups<R>()            how many W rows one group streams at a time for R x rows (bounded by
-//                          the register file: R x G accumulators + G weight vectors + x)
-//   group<W, R, G>(a, o)   y[r, o .. o+G) for every row r < R, reading G W rows once
+//   groups<R>()                    how many W rows one group streams at a time for R x rows (bounded
+//                                  by the register file: R x G accumulators + G weight vectors + x)
+//   streams<R>()                   whether a group's rows come from G slices of the tile (below)
+//                                  or are G adjacent rows
+//   group<W, R, G>(a, o, stride)   y[r, o + g * stride] for g < G and every row r < R, reading
+//                                  those G W rows once
 // and the weight readers F32, F16, Bf16 (one per stored dtype).
 #pragma once
 #include <cstdint>
@@ -12,12 +15,22 @@
 namespace attnscan {
 namespace {
 
+// With streams<R>(), the G rows of a group come from G equal slices of the tile, each walked from
+// its first row to its last: G long sequential streams through W, which the hardware prefetchers
+// follow, rather than G adjacent rows, whose short interleaved streams restart every group (the
+// weight-bound one-row GEMV gains 1.2-1.5x at one thread on Zen 5; bench/native/gemv-stream.cc).
 template <class Isa, class W, int R>
 void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
   constexpr int G = Isa::template groups<R>();
   int64_t o = o0;
-  for (; o + G <= o1; o += G) Isa::template group<W, R, G>(a, o);
-  for (; o < o1; ++o) Isa::template group<W, R, 1>(a, o);
+  if (Isa::template streams<R>()) {
+    const int64_t q = (o1 - o0) / G;
+    for (int64_t i = 0; i < q; ++i) Isa::template group<W, R, G>(a, o0 + i, q);
+    o = o0 + G * q;
+  } else {
+    for (; o + G <= o1; o += G) Isa::template group<W, R, G>(a, o, 1);
+  }
+  for (; o < o1; ++o) Isa::template group<W, R, 1>(a, o, 0);
 }
 
 template <class Isa, class W>

@@ -11,9 +11,11 @@ namespace {
 
 constexpr int kMaxParts = 8;
 // Outputs per GEMV task: a multiple of every ISA's group width, small enough that a 2-thread pool
-// gets several tasks from a 768-output projection, and that the gated tasks' buffers (rows x
-// kTask floats, twice) stay on the stack.
-constexpr int64_t kTask = 64;
+// gets several tasks from a 768-output projection, that the gated tasks' buffers (rows x kTask
+// floats, twice) stay on the stack and that a gated task's two f32 W slices (the second block of
+// 9..16 rows re-reads them) fit in a 1 MiB L2; large enough that the GEMV's row streams
+// (matmul_gemv.h) run 32 rows before they restart.
+constexpr int64_t kTask = 128;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
