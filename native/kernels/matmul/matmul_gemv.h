@@ -18,7 +18,7 @@ namespace {
 // With streams<R>(), the G rows of a group come from G equal slices of the tile, each walked from
 // its first row to its last: G long sequential streams through W, which the hardware prefetchers
 // follow, rather than G adjacent rows, whose short interleaved streams restart every group (the
-// weight-bound one-row GEMV gains 1.2-1.5x at one thread on Zen 5; bench/native/gemv-stream.cc).
+// weight-bound one-row GEMV gains 1.2-1.5x at one thread on Zen 4; bench/native/gemv-stream.cc).
 template <class Isa, class W, int R>
 void gemv_rows(const LinearArgs& a, int64_t o0, int64_t o1) {
   constexpr int G = Isa::template groups<R>();
