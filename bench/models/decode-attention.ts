@@ -5,6 +5,7 @@
 // npx tsx bench/models/decode-attention.ts [positions=512,2048] [threads] [kv=f16|f32] [steps=20]
 import { kernels, setThreads } from '../../lib/index.js';
 import { f32ToF16 } from '../../lib/kernels/half.js';
+import { Rng } from '../../test/helpers/rng.js';
 import { median, now } from '../lib/util.js';
 import { llamaConfig } from './checkpoints.js';
 
@@ -17,9 +18,7 @@ const steps = Number(stepsArg ?? 20);
 const heads = c.num_attention_heads, kvHeads = c.num_key_value_heads, headDim = c.hidden_size / heads;
 
 function cache(len: number, seed: number) {
-  const values = new Float32Array(len * kvHeads * headDim);
-  let s = seed;
-  for (let j = 0; j < values.length; j++) values[j] = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 2;
+  const values = new Rng(seed).uniform(len * kvHeads * headDim, -1, 1);
   const dims = [1, len, kvHeads, headDim];
   return dtype === 'f32' ? { data: values, dims } : { data: Uint16Array.from(values, f32ToF16), dims, dtype: 'f16' as const };
 }

@@ -9,29 +9,21 @@
 // npx tsx bench/models/decode-floor.ts [tokens=16] [threads] [reuse] [f32]
 import { nativeKernel } from '../../lib/backend/native.js';
 import { kernels, setThreads } from '../../lib/index.js';
-import { f32ToF16 } from '../../lib/kernels/half.js';
 import { median, now } from '../lib/util.js';
 import { llamaConfig } from './checkpoints.js';
+import { decodeStepWeights } from './decode-step.js';
 
 const c = llamaConfig;
 const h = c.hidden_size;
-const kv = (h / c.num_attention_heads) * c.num_key_value_heads;
-const shapes: [number, number][] = [];
-for (let l = 0; l < c.num_hidden_layers; l++) shapes.push([h, h], [kv, h], [kv, h], [h, h], [c.intermediate_size, h], [c.intermediate_size, h], [h, c.intermediate_size]);
-shapes.push([c.vocab_size, h]);
 
 const args = process.argv.slice(2);
 const [tokensArg, threadsArg] = args.filter((a) => /^\d+$/.test(a));
 const reuse = args.includes('reuse');
 const dtype = args.includes('f32') ? 'f32' : 'f16';
 
-const weights = shapes.map(([n, k], i) => {
-  const values = new Float32Array(n * k);
-  let s = i + 1;
-  for (let j = 0; j < values.length; j++) values[j] = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04;
-  const dims = [n, k];
-  return dtype === 'f32' ? { data: values, dims } : { data: Uint16Array.from(values, f32ToF16), dims, dtype: 'f16' as const };
-});
+const weights = decodeStepWeights(dtype).map((w) =>
+  w.data instanceof Float32Array ? { data: w.data, dims: [w.n, w.k] } : { data: w.data, dims: [w.n, w.k], dtype: 'f16' as const },
+);
 const bytes = weights.reduce((a, w) => a + w.data.byteLength, 0);
 const xs = new Map<number, Float32Array>([[h, new Float32Array(h).fill(0.1)], [c.intermediate_size, new Float32Array(c.intermediate_size).fill(0.1)]]);
 

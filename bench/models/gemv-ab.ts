@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
 import type { NativeAddon, NativeKernel } from '../../lib/backend/native.js';
-import { f32ToF16 } from '../../lib/kernels/half.js';
 import { median, now } from '../lib/util.js';
 import { llamaConfig } from './checkpoints.js';
+import { decodeStepWeights } from './decode-step.js';
 
 const args = process.argv.slice(2);
 const [pathA, pathB] = args.filter((a) => a.endsWith('.node'));
@@ -32,20 +32,10 @@ const addons = [pathA, pathB].map((p) => {
 });
 
 const c = llamaConfig;
-const h = c.hidden_size;
-const kv = (h / c.num_attention_heads) * c.num_key_value_heads;
-const shapes: [number, number][] = [];
-for (let l = 0; l < c.num_hidden_layers; l++) shapes.push([h, h], [kv, h], [kv, h], [h, h], [c.intermediate_size, h], [c.intermediate_size, h], [h, c.intermediate_size]);
-shapes.push([c.vocab_size, h]);
-const weights = shapes.map(([n, k], i) => {
-  const values = new Float32Array(n * k);
-  let s = i + 1;
-  for (let j = 0; j < values.length; j++) values[j] = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04;
-  return { data: dtype === 'f32' ? values : Uint16Array.from(values, f32ToF16), n, k };
-});
+const weights = decodeStepWeights(dtype);
 const bytes = weights.reduce((a, w) => a + w.data.byteLength, 0);
-const xs = new Map<number, Float32Array>([h, c.intermediate_size].map((k) => [k, new Float32Array(rows * k).fill(0.1)]));
-const outs = new Map<number, Float32Array>(shapes.map(([n]) => [n, new Float32Array(rows * n)]));
+const xs = new Map<number, Float32Array>([c.hidden_size, c.intermediate_size].map((k) => [k, new Float32Array(rows * k).fill(0.1)]));
+const outs = new Map<number, Float32Array>(weights.map(({ n }) => [n, new Float32Array(rows * n)]));
 
 function step(linear: NativeKernel): number {
   const t0 = now();

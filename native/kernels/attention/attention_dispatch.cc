@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 
 #include "common/alloc.h"
 #include "common/pool.h"
@@ -95,19 +97,19 @@ Result run_decode_rows(int64_t rows, RowFn row) {
     for (int64_t r = 0; r < rows; ++r) keys += row(r).a.seq_k;
     chunk = std::max(kAttnDecodeMinChunk, attn_round_up((keys + 2 * threads - 1) / (2 * threads), 64));
   }
-  auto chunks = [&](int64_t r) {
-    const int64_t n = row(r).a.seq_k;
-    return n <= chunk ? int64_t(1) : (n + chunk - 1) / chunk;
-  };
   // first[r]: row r's first task.
-  Scratch first_raw((rows + 1) * 2);
-  if (!first_raw.data) return oom();
-  int64_t* first = reinterpret_cast<int64_t*>(first_raw.data);
+  const std::unique_ptr<int64_t[]> first_owner(new (std::nothrow) int64_t[size_t(rows) + 1]);
+  if (!first_owner) return oom();
+  int64_t* first = first_owner.get();
   first[0] = 0;
-  for (int64_t r = 0; r < rows; ++r) first[r + 1] = first[r] + chunks(r);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t n = row(r).a.seq_k;
+    first[r + 1] = first[r] + (n <= chunk ? 1 : (n + chunk - 1) / chunk);
+  }
   const int64_t tasks = first[rows];
   const DecodeRow r0 = row(0);
-  const int64_t D = r0.a.head_dim, heads = r0.a.heads, per_task = heads * (attention_decode_layout(r0.a).d_pad + 2);
+  const int64_t D = r0.a.head_dim, heads = r0.a.heads;
+  const int64_t row_floats = attention_decode_layout(r0.a).d_pad + 2, per_task = heads * row_floats;
   const bool split = tasks > rows;
   Scratch partial(split ? tasks * per_task : 0);
   if (split && !partial.data) return oom();
@@ -126,7 +128,6 @@ Result run_decode_rows(int64_t rows, RowFn row) {
   });
   if (failed) return oom();
   if (!split) return {};
-  const int64_t row_floats = per_task / heads;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t n = first[r + 1] - first[r];
     if (n == 1) continue;

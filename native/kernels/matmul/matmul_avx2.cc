@@ -72,12 +72,6 @@ struct Kernel {
   }
 };
 
-// As the avx512 GEMV: row streams (matmul_gemv.h) while the weight stream bounds the loop, and
-// their software prefetch distance.
-template <int R>
-constexpr bool row_streams() { return R <= 4; }
-constexpr int64_t kPrefetchBytes = 1024;
-
 // y[r, o + g * stride] for g < G and every row r < R: G W rows streamed once, each dotted with all
 // R x rows, a whole 64-byte line of each per step with one prefetch.
 template <class W, int R, int G>
@@ -99,9 +93,7 @@ void gemv_group(const LinearArgs& a, int64_t o, int64_t stride) {
       for (int g = 0; g < G; ++g) acc[r][g] = _mm256_fmadd_ps(x, w[g], acc[r][g]);
     }
   };
-  // Row streams: the same stream 1 KiB on (past a row's end is the next row of its slice);
-  // adjacent rows: the same spot of the next group's rows. (Past W's end is harmless.)
-  const int64_t ahead = row_streams<R>() ? kPrefetchBytes : G * n * W::kBytes;
+  const int64_t ahead = gemv_prefetch_ahead<R, G>(n, W::kBytes);
   int64_t k = 0;
   for (; k + 8 * V <= n; k += 8 * V) {
     for (int g = 0; g < G; ++g) _mm_prefetch(static_cast<const char*>(a.w) + (row[g] + k) * W::kBytes + ahead, _MM_HINT_T0);
@@ -126,7 +118,7 @@ struct Gemv {
   template <int R>
   static constexpr int groups() { return R <= 2 ? 4 : R <= 4 ? 2 : 1; }
   template <int R>
-  static constexpr bool streams() { return row_streams<R>(); }
+  static constexpr bool streams() { return gemv_row_streams<R>(); }
   template <class W, int R, int G>
   static void group(const LinearArgs& a, int64_t o, int64_t stride) { gemv_group<W, R, G>(a, o, stride); }
 };

@@ -147,13 +147,6 @@ struct Kernel {
   }
 };
 
-// Whether the GEMV for R x rows walks G row streams (matmul_gemv.h): a gain while the weight
-// stream bounds it, 0.86-0.94x at R = 8 (then the adjacent rows and the next group's prefetch win).
-template <int R>
-constexpr bool row_streams() { return R <= 4; }
-// Software prefetch distance along each row stream: measured best among 0.75-4 KiB for f16 and f32.
-constexpr int64_t kPrefetchBytes = 1024;
-
 // y[r, o + g * stride] for g < G and every row r < R: G W rows streamed once, each dotted with all
 // R x rows, a whole 64-byte line of each per step (two vectors for f16/bf16) with one prefetch.
 template <class W, int R, int G>
@@ -177,9 +170,7 @@ void gemv_group(const LinearArgs& a, int64_t o, int64_t stride) {
       for (int g = 0; g < G; ++g) acc[r][g] = _mm512_fmadd_ps(x, w[g], acc[r][g]);
     }
   };
-  // Row streams: the same stream 1 KiB on (past a row's end is the next row of its slice);
-  // adjacent rows: the same spot of the next group's rows. (Past W's end is harmless.)
-  const int64_t ahead = row_streams<R>() ? kPrefetchBytes : G * n * W::kBytes;
+  const int64_t ahead = gemv_prefetch_ahead<R, G>(n, W::kBytes);
   int64_t k = 0;
   for (; k + 16 * V <= n; k += 16 * V) {
     for (int g = 0; g < G; ++g) _mm_prefetch(static_cast<const char*>(a.w) + (row[g] + k) * W::kBytes + ahead, _MM_HINT_T0);
@@ -202,7 +193,7 @@ struct Gemv {
   template <int R>
   static constexpr int groups() { return R <= 4 ? 4 : 3; }
   template <int R>
-  static constexpr bool streams() { return row_streams<R>(); }
+  static constexpr bool streams() { return gemv_row_streams<R>(); }
   template <class W, int R, int G>
   static void group(const LinearArgs& a, int64_t o, int64_t stride) { gemv_group<W, R, G>(a, o, stride); }
 };
