@@ -25,6 +25,12 @@ export interface BenchCase {
   /** Target keys this case feeds (see targets.ts). */
   tags?: string[];
   /**
+   * Memory-bound against a bandwidth target: the read probe runs again right before and right
+   * after each native driver, and the row's fraction is of the larger of the two (this VM's
+   * bandwidth drifts by up to 2x within minutes, so the run's first probe can be far off).
+   */
+  probeAround?: boolean;
+  /**
    * Argument objects; timed calls cycle through them, so several copies of a large weight make
    * the kernel stream it from memory as a model's decode step does (not from a warm cache).
    */

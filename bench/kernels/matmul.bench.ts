@@ -17,6 +17,7 @@ function linearCase(m: number, k: number, n: number, dtype: WeightDType, streamB
     kernel: 'linear',
     name: `M${m} K${k} N${n} ${dtype}${label}`,
     bound: m === 1 ? 'memory' : 'compute',
+    probeAround: m === 1 && streamBytes > 0,
     flops: 2 * m * k * n,
     bytes: wBytes + 4 * (m * k + m * n + n),
     tags,

@@ -32,10 +32,12 @@ export interface Row {
   /** Of the FMA probe at this driver's ISA (compute-bound) or of the read bandwidth (memory-bound). */
   fractionOfPeak?: number;
   peak?: 'fma' | 'memory';
+  /** The read probes taken right before and after this row (BenchCase.probeAround), GB/s. */
+  probesGBs?: { before: number; after: number };
   tags: string[];
 }
 
-export function timedRow(c: BenchCase, d: Driver, t: Timing, peaks: Peaks): Row {
+export function timedRow(c: BenchCase, d: Driver, t: Timing, peaks: Peaks, probesGBs?: { before: number; after: number }): Row {
   const s = t.medianS;
   const row: Row = {
     kernel: c.kernel,
@@ -59,8 +61,13 @@ export function timedRow(c: BenchCase, d: Driver, t: Timing, peaks: Peaks): Row 
       row.fractionOfPeak = row.gflops / fma;
       row.peak = 'fma';
     } else if (c.bound === 'memory' && peaks.memory && row.gbs !== undefined) {
-      row.fractionOfPeak = row.gbs / peaks.memory.readGBs;
+      const read = probesGBs ? Math.max(probesGBs.before, probesGBs.after) : peaks.memory.readGBs;
+      row.fractionOfPeak = row.gbs / read;
       row.peak = 'memory';
+      if (probesGBs) {
+        row.probesGBs = probesGBs;
+        row.note = `${row.note ? `${row.note}; ` : ''}read probe ${probesGBs.before.toFixed(1)} before, ${probesGBs.after.toFixed(1)} after`;
+      }
     }
   }
   return row;

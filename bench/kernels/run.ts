@@ -115,7 +115,7 @@ function selected(opts: BenchOptions, family: string, c: BenchCase): boolean {
 }
 
 /** One case on every driver; a kernel or native path not in this build is a row, not a crash. */
-function runCase(c: BenchCase, ds: Driver[], policy: TimingPolicy, peaks: Peaks): Row[] {
+function runCase(c: BenchCase, ds: Driver[], policy: TimingPolicy, peaks: Peaks, probeRead: () => number): Row[] {
   if (!kernelFn(c.kernel)) return [failedRow(c, undefined, 'not available', `kernels.${c.kernel} is not in this build`)];
   let args: unknown[];
   try {
@@ -128,7 +128,10 @@ function runCase(c: BenchCase, ds: Driver[], policy: TimingPolicy, peaks: Peaks)
   for (const d of ds) {
     if (noNative && d.backend === 'native') continue;
     try {
-      rows.push(timedRow(c, d, runDriver(c, d, args, policy), peaks));
+      const around = c.probeAround && d.backend === 'native' && peaks.memory ? probeRead : undefined;
+      const before = around?.();
+      const timing = runDriver(c, d, args, policy);
+      rows.push(timedRow(c, d, timing, peaks, around ? { before: before!, after: around() } : undefined));
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       // The TS twin and the public op often land before the native kernel.
@@ -168,11 +171,13 @@ export function runBench(opts: BenchOptions): BenchReport {
   log(`attnscan kernel benchmarks (${opts.mode}): ${report.machine.cpu}, ${report.machine.logicalCpus} CPUs, ` +
     `${plural(threads, 'thread')}, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   report.peaks = measurePeaks(opts.mode, threads, log);
+  const ps = probeSettings[opts.mode];
+  const probeRead = () => probeMemoryBandwidth({ bytes: ps.bytes, passes: ps.passes, threads }).readGBs;
   const ds = opts.nativeOnly ? drivers(false).slice(0, 1) : drivers(opts.includeTs ?? true);
   log(tableHeader());
   for (const [family, cases] of families) {
     for (const c of cases(opts.mode).filter((x) => selected(opts, family, x))) {
-      const rows = runCase(c, ds, policies[opts.mode], report.peaks);
+      const rows = runCase(c, ds, policies[opts.mode], report.peaks, probeRead);
       for (const r of rows) log(tableRow(r));
       report.rows.push(...rows);
     }

@@ -37,7 +37,14 @@ export interface ModelRow {
   plan: Omit<MeasurePlan, 'dir' | 'backend'>;
   result?: MeasureResult;
   /** llama-f16 native decode: weight bytes per token and the bandwidth roofline. */
-  roofline?: { weightBytesPerToken: number; bandwidthGBs: number; rooflineTokensPerS: number; fraction: number };
+  roofline?: {
+    weightBytesPerToken: number;
+    /** The larger of the read probes taken right before and right after this row's child. */
+    bandwidthGBs: number;
+    probesGBs: { before: number; after: number };
+    rooflineTokensPerS: number;
+    fraction: number;
+  };
   note?: string;
 }
 
@@ -154,12 +161,13 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
     rows: [],
   };
   const nativeOk = info.backend === 'native';
-  if (nativeOk) {
-    // Best of three: the first probe in a process also pays for faulting its buffer in, and
-    // measured half the bandwidth here (32 vs 64 GB/s), which flattered the roofline fraction.
-    const probe = () => probeMemoryBandwidth({ bytes: (opts.tiny ? 8 : opts.quick ? 128 : 512) * 2 ** 20, passes: opts.quick || opts.tiny ? 3 : 5 });
-    report.machine.memoryReadGBs = Math.max(probe().readGBs, probe().readGBs, probe().readGBs);
-  }
+  // Best of three: the first probe in a process also pays for faulting its buffer in, and
+  // measured half the bandwidth here (32 vs 64 GB/s), which flattered the roofline fraction.
+  const probe = () => {
+    const one = () => probeMemoryBandwidth({ bytes: (opts.tiny ? 8 : opts.quick ? 128 : 512) * 2 ** 20, passes: opts.quick || opts.tiny ? 3 : 5 }).readGBs;
+    return Math.max(one(), one(), one());
+  };
+  if (nativeOk) report.machine.memoryReadGBs = probe();
   log(`attnscan model benchmarks (${mode}): ${report.machine.cpu}, ${plural(info.threads, 'thread')}, ` +
     `memory read ${report.machine.memoryReadGBs?.toFixed(1) ?? '?'} GB/s, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const cache = opts.cacheDir ?? join(root, 'build-bench', 'models');
@@ -175,14 +183,20 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
       const row: ModelRow = { config: s.name, backend, status: 'ok', plan: { kind: s.kind, ...plan } };
       if (backend === 'ts') row.note = 'TS: smaller workload (counts in parentheses)';
       try {
+        // This VM's bandwidth drifts by up to 2x within minutes, so the roofline's bandwidth is
+        // probed right before and right after the child that decodes (the larger counts).
+        const roofline = s.kind === 'llama' && s.dtype === 'F16' && backend === 'native';
+        const before = roofline ? probe() : 0;
         row.result = runChild({ dir: ck.dir, kind: s.kind, backend, ...(opts.threads ? { threads: opts.threads } : {}), ...plan }, opts.tiny ? 60 : opts.quick ? 300 : 1800);
         const dec = row.result.decode?.[0];
-        const bw = report.machine.memoryReadGBs;
-        if (s.kind === 'llama' && s.dtype === 'F16' && backend === 'native' && dec && bw) {
+        if (roofline && dec) {
+          const after = probe();
+          const bw = Math.max(before, after);
           const bytes = weightBytesPerToken(s);
           const rooflineTokensPerS = (bw * 1e9) / bytes;
-          row.roofline = { weightBytesPerToken: bytes, bandwidthGBs: bw, rooflineTokensPerS, fraction: dec.tokensPerS / rooflineTokensPerS };
-          row.note = `f16 weights ${(bytes / 2 ** 20).toFixed(0)} MiB/token; roofline ${rooflineTokensPerS.toFixed(1)} tok/s (KV-cache reads not counted)`;
+          row.roofline = { weightBytesPerToken: bytes, bandwidthGBs: bw, probesGBs: { before, after }, rooflineTokensPerS, fraction: dec.tokensPerS / rooflineTokensPerS };
+          row.note = `f16 weights ${(bytes / 2 ** 20).toFixed(0)} MiB/token; roofline ${rooflineTokensPerS.toFixed(1)} tok/s at ` +
+            `${bw.toFixed(1)} GB/s (read probe ${before.toFixed(1)} before, ${after.toFixed(1)} after; KV-cache reads not counted)`;
         }
         const d = row.result.decode ?? [];
         if (s.kind === 'mamba' && d.length >= 2) {

