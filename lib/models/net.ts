@@ -165,6 +165,8 @@ export function decoderOnly(s: DecoderOnlySpec): Net {
       return s.head(lastRow(x)).data;
     },
     step(states, tokens, run) {
+      // One sequence alone: a plain batch-1 step does the same work without the per-row plumbing.
+      if (states.length === 1) return this.next!(states[0], tokens, run);
       const positions = new Tensor(Int32Array.from(states, (st) => st.nextPositions![0]), [states.length, 1]);
       const rows = states.map((st) => {
         if (st.mask) st.mask = growMask(st.mask, 1, st.length);
@@ -264,6 +266,7 @@ export function seq2seq(s: Seq2SeqSpec): Net {
       return decodeStep(state, new Tensor(tokens, [tokens.length, 1]), run).data;
     },
     step(states, tokens, run) {
+      if (states.length === 1) return this.next!(states[0], tokens, run);
       const dec = s.decoder;
       const rows = states.map((st) => ({ state: st.layers, memory: st.memory, selfBias: dec.bias?.(st.length, 1, st.length + 1) }));
       const positions = new Tensor(Int32Array.from(states, (st) => st.length), [states.length, 1]);

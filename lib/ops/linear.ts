@@ -1,7 +1,7 @@
 import { DTypeError, ShapeError, ValueRangeError } from '../errors.js';
 import { linearBf16, linearF16, linearF32, type WeightDType } from '../kernels/matmul.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { argsObject, expectDims, optionalTensorArg, tensorArg } from './validate.js';
+import { argsObject, expectDims, optionalTensorArg, outArg, tensorArg } from './validate.js';
 import { defineKernel } from './define.js';
 
 const NAME = 'linear';
@@ -23,6 +23,11 @@ export interface LinearArgs {
    * pre-norm block's skip connection fused into its last projection (one pass, no add call).
    */
   residual?: TensorLike<Float32Array>;
+  /**
+   * [..., out] (the result's dims): written and returned instead of a fresh output (a caller's
+   * reused buffer). Must not overlap x, weight or bias; may be residual itself (an in-place skip).
+   */
+  out?: TensorLike<Float32Array>;
 }
 
 function weightDType(name: string, what: string, w: unknown): WeightDType {
@@ -77,7 +82,7 @@ export const linear = defineKernel<LinearArgs, Tensor>({
     const r = optionalTensorArg(NAME, 'residual', a.residual, Float32Array, outDims.length);
     if (r) expectDims(NAME, 'residual', r.dims, outDims);
     const residual = r?.data;
-    const out = new Tensor(new Float32Array(rows * outF), outDims);
+    const out = outArg(NAME, a.out, outDims, { x: x.data, weight: w.data, bias: b, residual }, ['residual']);
     return {
       native: { x: x.data, weight: w.data, bias: b, residual, out: out.data, rows, inFeatures: inF, outFeatures: outF, dtype },
       ts: () => {

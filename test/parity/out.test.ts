@@ -1,11 +1,11 @@
-// Caller-provided outputs (`out`) on rmsNorm, layerNorm, rope, add, mul and embedding: on every
+// Caller-provided outputs (`out`) on rmsNorm, layerNorm, rope, add, mul, embedding and linear: on every
 // backend (and each native ISA) the result is written into out, returned over out's data, and
 // equals the allocating call; in-place add/mul (out = a) works; the async variants write into out
 // too; bad outs (dtype, dims, detached, overlapping an input) are refused before any kernel runs.
 import { describe, expect, it } from 'vitest';
 
 import { DTypeError, kernels, ShapeError, Tensor, ValueRangeError } from '../../lib/index.js';
-import { f32ToBf16 } from '../../lib/kernels/half.js';
+import { f32ToBf16, f32ToF16 } from '../../lib/kernels/half.js';
 import { isas, nativeLoaded, restoreBestIsaAfterAll, withIsa } from '../helpers/backends.js';
 import { Rng } from '../helpers/rng.js';
 
@@ -20,6 +20,11 @@ const table = new Tensor(rng.f32(11 * 8), [11, 8]);
 const tableBf16 = { data: Uint16Array.from(table.data, f32ToBf16), dims: [11, 8], dtype: 'bf16' as const };
 const ids = new Tensor(Int32Array.of(3, 0, 10, 7, 7, 1), [2, 3]);
 const other = new Tensor(rng.f32(x.data.length), x.dims);
+// linear x [3, 5, 8] · w [6, 8]ᵀ (f16 weights: 6 outputs, not a multiple of any vector width).
+const xl = new Tensor(rng.f32(3 * 5 * 8), [3, 5, 8]);
+const wl = { data: Uint16Array.from(rng.f32(6 * 8, 0.3), f32ToF16), dims: [6, 8], dtype: 'f16' as const };
+const bl = new Tensor(rng.f32(6), [6]);
+const rl = new Tensor(rng.f32(3 * 5 * 6), [3, 5, 6]);
 
 type Case = { name: string; dims: number[]; run: (out: Tensor | undefined, backend: Backend) => Tensor; async: (out: Tensor, backend: Backend) => Promise<Tensor> };
 const cases: Case[] = [
@@ -30,6 +35,8 @@ const cases: Case[] = [
   { name: 'mul broadcast', dims: x.dims, run: (out, backend) => kernels.mul({ a: x, b: w8, out }, { backend }), async: (out, backend) => kernels.mulAsync({ a: x, b: w8, out }, { backend }) },
   { name: 'embedding f32', dims: [2, 3, 8], run: (out, backend) => kernels.embedding({ table, ids, out }, { backend }), async: (out, backend) => kernels.embeddingAsync({ table, ids, out }, { backend }) },
   { name: 'embedding bf16', dims: [2, 3, 8], run: (out, backend) => kernels.embedding({ table: tableBf16, ids, out }, { backend }), async: (out, backend) => kernels.embeddingAsync({ table: tableBf16, ids, out }, { backend }) },
+  { name: 'linear f16 bias residual', dims: [3, 5, 6], run: (out, backend) => kernels.linear({ x: xl, weight: wl, bias: bl, residual: rl, out }, { backend }), async: (out, backend) => kernels.linearAsync({ x: xl, weight: wl, bias: bl, residual: rl, out }, { backend }) },
+  { name: 'linear f32 one row', dims: [1, 8], run: (out, backend) => kernels.linear({ x: new Tensor(xl.data.subarray(0, 8), [1, 8]), weight: new Tensor(table.data.subarray(0, 64), [8, 8]), out }, { backend }), async: (out, backend) => kernels.linearAsync({ x: new Tensor(xl.data.subarray(0, 8), [1, 8]), weight: new Tensor(table.data.subarray(0, 64), [8, 8]), out }, { backend }) },
 ];
 
 const size = (d: number[]) => d.reduce((a, b) => a * b, 1);
@@ -71,6 +78,10 @@ describe('out: written, returned, equal to the allocating call', () => {
     const m = new Tensor(x.data.slice(), x.dims);
     await kernels.mulAsync({ a: m, b: w8, out: m }, { backend });
     expect(m.data).toEqual(kernels.mul({ a: x, b: w8 }, { backend }).data);
+    // A skip connection in place: the residual stream is the projection's output.
+    const r = new Tensor(rl.data.slice(), rl.dims);
+    expect(kernels.linear({ x: xl, weight: wl, residual: r, out: r }, { backend }).data).toBe(r.data);
+    expect(r.data).toEqual(kernels.linear({ x: xl, weight: wl, residual: rl }, { backend }).data);
   });
 });
 
@@ -99,6 +110,12 @@ describe('out: bad arguments', () => {
     const t = new Float32Array(11 * 8 + 48);
     const tbl = new Tensor(t.subarray(0, 88), [11, 8]);
     expect(() => kernels.embedding({ table: tbl, ids, out: new Tensor(t.subarray(80, 128), [2, 3, 8]) }, o)).toThrow(/embedding: out shares memory with table/);
+    expect(() => kernels.linear({ x: xl, weight: wl, out: new Tensor(new Float32Array(90), [3, 5, 6, 1]) }, o)).toThrow(/linear: out must have rank 3/);
+    expect(() => kernels.linear({ x: xl, weight: wl, out: new Tensor(new Float32Array(90), [3, 6, 5]) }, o)).toThrow(/linear: out dims \[3, 6, 5\] do not match the expected \[3, 5, 6\]/);
+    const xo = new Float32Array(3 * 5 * 8);
+    expect(() => kernels.linear({ x: new Tensor(xo, [3, 5, 8]), weight: wl, out: new Tensor(xo.subarray(0, 90), [3, 5, 6]) }, o)).toThrow(/linear: out shares memory with x/);
+    const ro = new Float32Array(91);
+    expect(() => kernels.linear({ x: xl, weight: wl, residual: new Tensor(ro.subarray(1), [3, 5, 6]), out: new Tensor(ro.subarray(0, 90), [3, 5, 6]) }, o)).toThrow(/linear: out shares memory with residual \(only residual may be passed as out itself\)/);
   });
 
   it.each(backends)('a rejected out leaves it untouched; async variants reject (%s)', async (backend) => {
