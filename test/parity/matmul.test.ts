@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import { kernels, Tensor } from '../../lib/index.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../lib/kernels/half.js';
+import { bf16ToF32, encodeF16, f16ToF32, f32ToBf16, f32ToF16 } from '../../lib/kernels/half.js';
 import { linearCases } from '../cases/matmul.js';
 import { isas, nativeLoaded, restoreBestIsaAfterAll, withIsa } from '../helpers/backends.js';
 import { expectClose } from '../helpers/compare.js';
+import { Rng } from '../helpers/rng.js';
 
 // The twin sums in f64; native sums in f32 in a blocked order: the difference grows with in.
 const tol = { atol: 2e-5, rtol: 2e-5 };
@@ -93,6 +94,17 @@ describe('half conversions (TS)', () => {
       if (Number.isNaN(v)) continue;
       expect(f32ToF16(v)).toBe(h);
     }
+  });
+  it('encodeF16 (the KV cache append) rounds every value as f32ToF16 does, at an offset', () => {
+    const rng = new Rng(5);
+    const src = new Float32Array(4096);
+    // Normal, subnormal, underflowing, overflowing and special values, and the ties between them.
+    for (let i = 0; i < src.length; i++) src[i] = rng.f32(1, 1)[0] * 2 ** ((i % 64) - 30);
+    src.set([Number.NaN, Infinity, -Infinity, -0, 65504, 65519.99, 65520, 2 ** -14, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 1 + 2 ** -11]);
+    const dst = new Uint16Array(src.length + 3).fill(0xffff);
+    encodeF16(src, dst, 3);
+    expect(dst.subarray(0, 3)).toEqual(Uint16Array.of(0xffff, 0xffff, 0xffff));
+    expect(dst.subarray(3)).toEqual(Uint16Array.from(src, f32ToF16));
   });
   it('decodes and encodes bf16 (round to nearest even, NaN stays quiet NaN)', () => {
     expect(bf16ToF32(0x3f80)).toBe(1);
