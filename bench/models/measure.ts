@@ -66,8 +66,10 @@ export async function measure(plan: MeasurePlan): Promise<MeasureResult> {
       const medianS = times[times.length >> 1];
       out.encoder = { batch, seq, repeats: times.length, medianS, sequencesPerS: batch / medianS };
     } else {
-      // Warm-up: worker JIT, thread pool, first-touch of the weights.
-      await generateTimed(model, 4, 1);
+      // Warm-up: worker JIT, thread pool, first-touch of the weights. The decode path's JS is
+      // optimised only after some steps: in one process, the first timed 128-token run after a
+      // short warm-up was 1.1-1.4x slower than the runs after it.
+      await generateTimed(model, 16, 32);
       const decode = plan.decodeTokens ?? 128;
       out.decode = [];
       if (plan.prefillTokens) {

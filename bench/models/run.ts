@@ -1,4 +1,4 @@
-// npm run bench:models [-- --quick] [--tiny] [--only llama-f16,bert-f32] [--no-ts] [--threads N] [--out file]
+// npm run bench:models [-- --quick] [--tiny] [--only llama-f16,bert-f32] [--no-ts] [--threads N] [--kv-cache f16] [--out file]
 // Builds (or reuses) synthetic checkpoints of real sizes (checkpoints.ts), runs every configuration
 // in a fresh child process per backend (measure.ts), prints the table and writes JSON
 // (bench/results/models.json by default) plus the same as a markdown section (models.md next to it).
@@ -25,6 +25,8 @@ export interface ModelBenchOptions {
   only?: string[];
   includeTs: boolean;
   threads?: number;
+  /** Decoders' self K/V cache storage (loadModel's kvCache; default f32, llama.cpp's is f16). */
+  kvCache?: 'f32' | 'f16';
   out?: string;
   cacheDir?: string;
   log?: (s: string) => void;
@@ -169,7 +171,7 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
   };
   if (nativeOk) report.machine.memoryReadGBs = probe();
   log(`attnscan model benchmarks (${mode}): ${report.machine.cpu}, ${plural(info.threads, 'thread')}, ` +
-    `memory read ${report.machine.memoryReadGBs?.toFixed(1) ?? '?'} GB/s, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    `memory read ${report.machine.memoryReadGBs?.toFixed(1) ?? '?'} GB/s, K/V cache ${opts.kvCache ?? 'f32'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const cache = opts.cacheDir ?? join(root, 'build-bench', 'models');
   const chosen = specs(opts.tiny).filter((s) => !opts.only?.length || opts.only.some((o) => s.name === o || s.name.includes(o)));
   const backends: ('native' | 'ts')[] = [...(nativeOk ? ['native' as const] : []), ...(opts.includeTs ? ['ts' as const] : [])];
@@ -187,7 +189,8 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
         // probed right before and right after the child that decodes (the larger counts).
         const roofline = s.kind === 'llama' && s.dtype === 'F16' && backend === 'native';
         const before = roofline ? probe() : 0;
-        row.result = runChild({ dir: ck.dir, kind: s.kind, backend, ...(opts.threads ? { threads: opts.threads } : {}), ...plan }, opts.tiny ? 60 : opts.quick ? 300 : 1800);
+        const settings = { ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.kvCache ? { kvCache: opts.kvCache } : {}) };
+        row.result = runChild({ dir: ck.dir, kind: s.kind, backend, ...settings, ...plan }, opts.tiny ? 60 : opts.quick ? 300 : 1800);
         const dec = row.result.decode?.[0];
         if (roofline && dec) {
           const after = probe();
@@ -196,7 +199,7 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
           const rooflineTokensPerS = (bw * 1e9) / bytes;
           row.roofline = { weightBytesPerToken: bytes, bandwidthGBs: bw, probesGBs: { before, after }, rooflineTokensPerS, fraction: dec.tokensPerS / rooflineTokensPerS };
           row.note = `f16 weights ${(bytes / 2 ** 20).toFixed(0)} MiB/token; roofline ${rooflineTokensPerS.toFixed(1)} tok/s at ` +
-            `${bw.toFixed(1)} GB/s (read probe ${before.toFixed(1)} before, ${after.toFixed(1)} after; KV-cache reads not counted)`;
+            `${bw.toFixed(1)} GB/s (read probe ${before.toFixed(1)} before, ${after.toFixed(1)} after; ${opts.kvCache ?? 'f32'} K/V-cache reads not counted)`;
         }
         const d = row.result.decode ?? [];
         if (s.kind === 'mamba' && d.length >= 2) {
@@ -231,6 +234,11 @@ function parseArgs(argv: string[]): ModelBenchOptions {
     else if (a === '--no-ts') o.includeTs = false;
     else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--threads') o.threads = Number(argv[++i]);
+    else if (a === '--kv-cache') {
+      const kv = argv[++i];
+      if (kv !== 'f32' && kv !== 'f16') throw new Error(`bench:models: --kv-cache must be f32 or f16, got ${kv}`);
+      o.kvCache = kv;
+    }
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--cache') o.cacheDir = argv[++i];
     else throw new Error(`bench:models: unknown argument ${a}`);
