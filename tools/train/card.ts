@@ -36,12 +36,22 @@ const ABOUT: Record<DefaultModelName, { arch: (c: Record<string, number>) => str
 };
 
 // Seconds per step measured at the start of the run on a lightly loaded core (train.py's log).
-const IDLE_STEP_SECONDS: Partial<Record<DefaultModelName, number>> = { 'attnscan-bert-tiny': 0.106, 'attnscan-t5-tiny': 0.1 };
+const IDLE_STEP_SECONDS: Partial<Record<DefaultModelName, number>> = { 'attnscan-bert-tiny': 0.106, 'attnscan-t5-tiny': 0.15 };
 
 const NOTES: Partial<Record<DefaultModelName, string>> = {
   'attnscan-bert-tiny': 'Small and trained on 1.3 MB of text: its training loss reached about 2.8 nats while the validation loss is 5.4, so it has partly memorised the Jargon File. Fills use the context for common phrasing ("This term is [MASK] used" → also / often / sometimes; "an operating [MASK]" → system) and fall back to frequent tokens or fragments for rarer words.',
-  'attnscan-t5-tiny': 'Does not fill spans yet: its decoder has learnt the output format (sentinels in order, then `</s>`) but predicts span tokens at about the level of their unigram frequencies, so spans come out as frequent tokens (\".\") whatever the input. The encoder-dependence line above measures it: the first token of a span (which only the encoder can tell) is predicted almost as well with another example\'s input (gap 0.012 nats), and its loss there, 6.52 nats, is no better than the training-set unigram frequencies (6.49). It is a plateau, not a wiring bug: the same model memorises a fixed batch in 50 steps through the encoder, and its encoder alone trained as a masked language model sits on the same plateau after 600 steps (as the BERT default does at that point, which needed 12,465 steps of 32). Tried in 2,000-step runs on one core, none left the plateau (first-token loss 6.5 to 6.9, gap under 0.08): lr 3e-3 and 5e-3, mean span 1, inputs of 16 to 32 or 48 tokens, batch 64, 4 encoder + 1 decoder layers, a 10x or 30x lr on the shared embedding (with or without weight decay), relative biases started as local attention, cross-attention started to match each sentinel to itself. An 11,000-step run (17 min) with the 10x embedding lr without decay, the local biases and the sentinel-matching cross-attention, mean span 2 and inputs of 16 to 64 tokens made the decoder use the encoder (on 128 validation examples of 64 tokens: first-token gap 0.69 nats against 0.07 for this model, loss 6.24 against 6.51) but its fills stayed \"the\" or \".\" and its loss on the validation split rose (7.25 nats), so it was not shipped.',
+  'attnscan-t5-tiny':
+    'Fills use the input but are weak: the first token of a span (the one only the encoder can tell) is predicted well below the unigram level (5.27 nats against 6.49 for the training-set frequencies of span tokens; the previous model sat at 6.52) and the encoder matters (another example\'s input costs 2.47 nats there), yet its top-1 accuracy is 9%, so greedy fills are often function words (\" the\", \" a\", \", and\") and content words only where the context is common in the Jargon File (\"This term is ___ used\" ranks \" a\", \" not\", \" used\", \" to\", \" been\", \" often\"; \"an operating ___\" ranks the suffix \"ity\" first and \" system\" fifth). It ends spans less surely than the previous model, which put the next sentinel after almost every span token: sentinel targets 78% top-1 (loss 1.32 nats) against 98% (0.86), and it sometimes opens one sentinel more than the input has (`<extra_id_2>` after a two-sentinel prompt below). Its recipe starts from attnscan-llama-tiny\'s token embedding, so retraining that model changes this one. Why that start: span corruption labels about 5% of the encoder\'s tokens as first tokens of a span (about 50 per batch of 16), too few per step to learn token geometry from scratch; from random embeddings the encoder sat at the unigram level for the whole 8000-step run that made the previous model (first-token gap 0.012 nats), and the encoder alone, trained to predict each span\'s first token at its sentinel, stayed at 6.6 to 6.8 nats after 600 steps with neighbour-head biases, a 30x embedding lr or small inits, against 6.0 after 400 steps from the llama embedding. On the 64-example probe the first-token gap was 0.24 nats at step 500, 0.71 at 1000, 1.31 at 2000, 2.20 at 4500 and 2.33 at 6000 (a 4000-step run of the same recipe: whole-split loss 4.554, first-token loss 5.613, gap 1.788). Earlier tries (2,000-step runs from random embeddings, none off the plateau): lr 3e-3 and 5e-3, mean span 1, inputs of 16 to 48 tokens, batch 64, 4 encoder + 1 decoder layers, a 10x or 30x embedding lr, cross-attention started to match each sentinel to itself.',
 };
+
+/** The T5 recipe recorded in validation.json, in words. */
+function recipe(r: Record<string, number | string>): string {
+  const parts = [`dropout ${r.dropout} in training only`, `AdamW weight decay ${r.wd} on the matrices`];
+  if (r.embed_from) parts.push(`the shared embedding started from attnscan-${r.embed_from}-tiny's token embedding rescaled to std 1 (the same tokenizer)`);
+  if (Number(r.local_bias)) parts.push(`relative position biases started with neighbour heads (+${r.local_bias} on the previous and next token in the encoder, the previous in the decoder)`);
+  if (Number(r.aux)) parts.push(`an auxiliary loss on the encoder alone (its output at each sentinel, through the tied head, predicts the first token of that span) with weight ${r.aux} fading linearly to 0 at ${Math.round(100 * Number(r.aux_until))}% of the run, so the rest trains on span corruption alone`);
+  return parts.join('; ');
+}
 
 async function samples(name: DefaultModelName, dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -109,6 +119,7 @@ async function card(name: DefaultModelName): Promise<void> {
     '',
     `- \`${v.training.command}\` (PyTorch ${v.training.torch}, ${v.training.threads} thread, seed ${v.training.seed}; AdamW, lr ${v.training.lr} with warm-up and cosine decay, batch ${v.training.batch}).`,
     `- ${v.training.steps} steps in ${Math.round(v.training.seconds / 60)} min wall time on a 2-core machine shared with other jobs.`,
+    ...(v.training.recipe ? [`- Recipe (\`T5\` in train.py): ${recipe(v.training.recipe)}.`] : []),
     ...(IDLE_STEP_SECONDS[name] ? [`- On an idle core a step takes about ${IDLE_STEP_SECONDS[name]} s (the run's first timed steps), so the same run takes about ${Math.round((IDLE_STEP_SECONDS[name]! * v.training.steps) / 60)} min there.`] : []),
     '',
     '## Validation',

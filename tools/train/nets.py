@@ -2,7 +2,7 @@
 
 Each follows the transformers module it is named after (LlamaForCausalLM, MambaForCausalLM,
 BertForMaskedLM, T5ForConditionalGeneration) closely enough that the exported state dict loads in
-both transformers and attnscan; only what these configs use is implemented (no dropout, no cache).
+both transformers and attnscan; only what these configs use is implemented (no cache; dropout only in T5, in training, where HF T5 puts it).
 """
 import math
 
@@ -353,6 +353,7 @@ class T5Attention(nn.Module):
     def __init__(self, c, has_bias):
         super().__init__()
         d, self.h, self.dk = c['d_model'], c['num_heads'], c['d_kv']
+        self.drop = nn.Dropout(c['dropout_rate'])
         self.q, self.k, self.v, self.o = lin(d, self.h * self.dk), lin(d, self.h * self.dk), lin(d, self.h * self.dk), lin(self.h * self.dk, d)
         if has_bias:
             self.relative_attention_bias = nn.Embedding(c['relative_attention_num_buckets'], self.h)
@@ -366,7 +367,7 @@ class T5Attention(nn.Module):
         scores = q @ k.transpose(-1, -2)
         if bias is not None:
             scores = scores + bias
-        y = torch.softmax(scores.float(), dim=-1) @ v
+        y = self.drop(torch.softmax(scores.float(), dim=-1)) @ v
         return self.o(y.transpose(1, 2).reshape(b, t, -1))
 
 
@@ -389,15 +390,17 @@ class T5Block(nn.Module):
         super().__init__()
         kinds = ['self', 'cross', 'ff'] if decoder else ['self', 'ff']
         self.layer = nn.ModuleList(T5Sub(c, k, first and k == 'self') for k in kinds)
+        self.drop = nn.Dropout(c['dropout_rate'])
 
     def forward(self, x, bias, enc=None, enc_bias=None):
         s = self.layer[0]
-        x = x + s.SelfAttention(s.layer_norm(x), s.layer_norm(x), bias)
+        x = x + self.drop(s.SelfAttention(s.layer_norm(x), s.layer_norm(x), bias))
         if enc is not None:
             c = self.layer[1]
-            x = x + c.EncDecAttention(c.layer_norm(x), enc, enc_bias)
+            x = x + self.drop(c.EncDecAttention(c.layer_norm(x), enc, enc_bias))
         f = self.layer[-1]
-        return x + f.DenseReluDense.wo(F.relu(f.DenseReluDense.wi(f.layer_norm(x))))
+        h = self.drop(F.relu(f.DenseReluDense.wi(f.layer_norm(x))))
+        return x + self.drop(f.DenseReluDense.wo(h))
 
 
 class T5Stack(nn.Module):
@@ -408,6 +411,7 @@ class T5Stack(nn.Module):
         self.c = c
         self.block = nn.ModuleList(T5Block(c, decoder, i == 0) for i in range(n))
         self.final_layer_norm = RMSNorm(c['d_model'], c['layer_norm_epsilon'])
+        self.drop = nn.Dropout(c['dropout_rate'])
 
     def position_bias(self, t):
         pos = torch.arange(t)
@@ -420,9 +424,10 @@ class T5Stack(nn.Module):
 
     def forward(self, x, enc=None):
         bias = self.position_bias(x.shape[1])
+        x = self.drop(x)
         for blk in self.block:
             x = blk(x, bias, enc, None)
-        return self.final_layer_norm(x)
+        return self.drop(self.final_layer_norm(x))
 
 
 class T5ForConditionalGeneration(nn.Module):
@@ -433,10 +438,13 @@ class T5ForConditionalGeneration(nn.Module):
         self.decoder = T5Stack(c, True)
         self.scale = c['d_model'] ** -0.5
 
-    def forward(self, ids, dec_ids):
+    def forward(self, ids, dec_ids, with_encoder=False):
+        """Logits [b, t, vocab]; with_encoder: also the encoder's logits through the tied head [b, s, vocab]
+        (train.py's auxiliary loss at the sentinels)."""
         enc = self.encoder(self.shared(ids))
         dec = self.decoder(self.shared(dec_ids), enc)
-        return (dec * self.scale) @ self.shared.weight.t()
+        logits = (dec * self.scale) @ self.shared.weight.t()
+        return (logits, (enc * self.scale) @ self.shared.weight.t()) if with_encoder else logits
 
 
 def init_weights(model, std=0.02, embed_std=0.02):
@@ -476,3 +484,16 @@ def t5_init(model, c):
                 nn.init.normal_(p, 0.0, ff ** -0.5)
             elif name.endswith('relative_attention_bias.weight'):
                 nn.init.normal_(p, 0.0, d ** -0.5)
+
+
+def t5_local_bias(model, c, strength):
+    """Starts T5's relative position biases with neighbour heads: in the encoder head 0 on the
+    previous token and head 1 on the next, in the decoder head 0 on the previous token (adds
+    `strength` to those buckets), so a sentinel's encoder output holds its neighbours from step 0."""
+    n = c['relative_attention_num_buckets']
+    with torch.no_grad():
+        enc = model.encoder.block[0].layer[0].SelfAttention.relative_attention_bias.weight
+        enc[1, 0] += strength
+        enc[n // 2 + 1, 1] += strength
+        dec = model.decoder.block[0].layer[0].SelfAttention.relative_attention_bias.weight
+        dec[1, 0] += strength

@@ -74,6 +74,15 @@ BATCH = {'llama': 8, 'mamba': 8, 'bert': 32, 't5': 16}
 LR = {'llama': 3e-3, 'mamba': 3e-3, 'bert': 1e-3, 't5': 1e-3}
 # Post-LayerNorm BERT sits on the unigram plateau and can diverge without a long warm-up.
 WARMUP = {'llama': 30, 'mamba': 30, 'bert': 500, 't5': 200}
+# The T5 recipe (train.py t5 --set key=value overrides one for an experiment; validation.json records them):
+#   dropout: HF T5's dropout_rate, in training only (attnscan and model.eval() ignore it);
+#   aux, aux_until: weight of an auxiliary loss on the encoder alone (its output at each sentinel through
+#     the tied head predicts the first token of that span), faded linearly to 0 at aux_until of the run,
+#     so the last part trains on span corruption alone; local_bias: t5_local_bias strength (0: off);
+#   embed_from: start the shared embedding from this default model's token embedding (same tokenizer),
+#     rescaled to T5's std 1.0 ('' : random); wd: AdamW weight decay of the matrices; noise/mean_span: the span corruption.
+T5 = {'dropout': 0.1, 'aux': 1.0, 'aux_until': 0.6, 'local_bias': 4.0, 'embed_from': 'llama', 'wd': 0.1, 'lr': 1e-3, 'batch': 16,
+      'warmup': 200, 'noise': NOISE, 'mean_span': MEAN_SPAN, 'probe_every': 500}
 GENERATION = {
     'llama': {'bos_token_id': bpe.BOS, 'eos_token_id': bpe.EOS, 'pad_token_id': bpe.PAD, 'max_new_tokens': 40, 'do_sample': False, 'repetition_penalty': 1.2},
     'mamba': {'bos_token_id': bpe.BOS, 'eos_token_id': bpe.EOS, 'pad_token_id': bpe.PAD, 'max_new_tokens': 40, 'do_sample': False, 'repetition_penalty': 1.2},
@@ -175,7 +184,7 @@ def pad_to(rows, value):
     return torch.tensor([list(r) + [value] * (m - len(r)) for r in rows])
 
 
-def batch(family, rng, stream, size):
+def batch(family, rng, stream, size, density=None, mean_span=None):
     if family in ('llama', 'mamba'):
         starts = rng.integers(0, len(stream) - SEQ - 1, size=size)
         x = torch.tensor(np.stack([stream[s:s + SEQ + 1] for s in starts]))
@@ -187,7 +196,7 @@ def batch(family, rng, stream, size):
     if family == 'bert':
         ex = [mlm_example(rng, stream, s, length) for s in starts]
         return (torch.tensor(np.stack([e[0] for e in ex])),), torch.tensor(np.stack([e[1] for e in ex]))
-    ex = [span_example(rng, stream, s, length) for s in starts]
+    ex = [span_example(rng, stream, s, length, density, mean_span) for s in starts]
     tgt = pad_to([e[1] for e in ex], -100)
     dec = torch.cat([torch.full((size, 1), bpe.PAD), tgt[:, :-1].clamp(min=0)], dim=1)
     return (pad_to([e[0] for e in ex], bpe.PAD), dec), tgt
@@ -255,6 +264,19 @@ def evaluate(model, examples):
     return total, n, correct
 
 
+def sentinel_labels(ids, labels):
+    """For the auxiliary encoder loss: at each sentinel of the encoder input, the first token of its span
+    (the token after the same sentinel in the target); -100 elsewhere."""
+    out = torch.full_like(ids, -100)
+    for b in range(ids.shape[0]):
+        lab = labels[b].tolist()
+        first = {t: lab[i + 1] for i, t in enumerate(lab[:-1]) if bpe.SENTINEL0 <= t < len(bpe.SPECIALS)}
+        for p, t in enumerate(ids[b].tolist()):
+            if t in first:
+                out[b, p] = first[t]
+    return out
+
+
 def content_mask(labels):
     """T5 targets that are span tokens (not a sentinel, </s> or padding): the part only the encoder can tell."""
     return labels >= len(bpe.SPECIALS)
@@ -319,8 +341,11 @@ def unigram_bits(train, valid):
     return float(-logp[y.reshape(-1).numpy()].sum())
 
 
+OUT = {}
+
+
 def model_dir(family):
-    return os.path.join(ROOT, 'models', f'attnscan-{family}-tiny')
+    return OUT.get(family) or os.path.join(ROOT, 'models', f'attnscan-{family}-tiny')
 
 
 def export(family, model, d, info):
@@ -405,25 +430,45 @@ def write_validation(family, model, d, info):
 
 # ---------------------------------------------------------------- training
 
-def train(family, minutes, steps, threads):
+def train(family, minutes, steps, threads, overrides=()):
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     d = tokenizer_and_streams()
+    r = dict(T5)
+    for kv in overrides:
+        k, v = kv.split('=', 1)
+        if k not in r:
+            raise SystemExit(f'unknown T5 recipe key {k} (one of {", ".join(r)})')
+        r[k] = type(r[k])(v)
+    if family == 't5':
+        CONFIGS['t5']['dropout_rate'] = r['dropout']
+        BATCH['t5'], LR['t5'], WARMUP['t5'] = r['batch'], r['lr'], r['warmup']
     model = CLASSES[family](CONFIGS[family])
     nets.init_weights(model, embed_std=1.0 if family == 't5' else 0.02)
     if family == 't5':
         # With 0.02 everywhere the encoder's outputs collapsed to one vector (cosine 0.9999 between
         # tokens) and the decoder learned an unconditional model: every span came out as ".".
         nets.t5_init(model, CONFIGS['t5'])
+        if r['local_bias']:
+            nets.t5_local_bias(model, CONFIGS['t5'], r['local_bias'])
+        if r['embed_from']:
+            # Span corruption labels about 5% of the encoder's tokens as first tokens of a span, too few per
+            # step to learn token geometry from scratch (the encoder stayed at the unigram level for 8000
+            # steps); the causal default learns it from every token.
+            src = read_safetensors(os.path.join(ROOT, 'models', f"attnscan-{r['embed_from']}-tiny", 'model.safetensors'))
+            w = next(v for k, v in src.items() if k.endswith(('embed_tokens.weight', 'embeddings.weight', 'word_embeddings.weight')))
+            with torch.no_grad():
+                model.shared.weight.copy_(w / w.std())
     if family == 'bert':
         nets.sinusoidal_positions(model.bert.embeddings.position_embeddings.weight, std=0.02)
     params = sum(p.numel() for p in model.parameters())
-    log(f'{family}: {params} parameters')
+    log(f'{family}: {params} parameters' + (f'; recipe {r}' if family == 't5' else ''))
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'A_log' not in n]
     other = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and 'A_log' not in n)]
-    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': other, 'weight_decay': 0.0}], lr=LR[family], betas=(0.9, 0.95))
+    wd = r['wd'] if family == 't5' else 0.1
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': wd}, {'params': other, 'weight_decay': 0.0}], lr=LR[family], betas=(0.9, 0.95))
     warmup, t0, total_steps, step = WARMUP[family], time.time(), steps, 0
     probe = 10
     stream = t5_stream(d['train']) if family == 't5' else d['train']
@@ -444,21 +489,37 @@ def train(family, minutes, steps, threads):
         lr = LR[family] * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / horizon))))
         for g in opt.param_groups:
             g['lr'] = lr
-        inputs, labels = batch(family, rng, stream, BATCH[family])
-        loss, n = nll(model, inputs, labels)
-        loss = loss / n
+        if family == 't5':
+            inputs, labels = batch(family, rng, stream, BATCH[family], r['noise'], r['mean_span'])
+            aux = r['aux'] * max(0.0, 1.0 - step / (r['aux_until'] * horizon))
+            if aux > 0:
+                logits, enc_logits = model(*inputs, with_encoder=True)
+                aux_loss = F.cross_entropy(enc_logits.float().reshape(-1, V), sentinel_labels(inputs[0], labels).reshape(-1), ignore_index=-100)
+            else:
+                logits, aux_loss = model(*inputs), torch.zeros(())
+            n = int((labels != -100).sum())
+            loss = F.cross_entropy(logits.float().reshape(-1, V), labels.reshape(-1), ignore_index=-100, reduction='sum') / n
+            total = loss + aux * aux_loss
+        else:
+            inputs, labels = batch(family, rng, stream, BATCH[family])
+            loss, n = nll(model, inputs, labels)
+            loss = total = loss / n
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
         if step % 20 == 0 or step <= 3:
-            log(f'{family} step {step}/{total_steps} loss {loss.item():.4f} lr {lr:.2e} {time.time() - t0:.0f}s')
-        if probe_set and step % PROBE_EVERY == 0:
+            extra = f' aux {aux_loss.item():.4f} x{aux:.2f}' if family == 't5' else ''
+            log(f'{family} step {step}/{total_steps} loss {loss.item():.4f}{extra} lr {lr:.2e} {time.time() - t0:.0f}s')
+        if probe_set and step % r['probe_every'] == 0:
             log(f'{family} step {step} encoder dependence', encoder_dependence(model, probe_set))
     seconds = time.time() - t0
+    sets = ''.join(f' --set {kv}' for kv in overrides)
     info = {'steps': step, 'batch': BATCH[family], 'seq': SEQ, 'lr': LR[family], 'seconds': round(seconds), 'threads': threads, 'seed': SEED,
-            'command': f'/usr/bin/python3 tools/train/train.py {family} --steps {step}', 'torch': torch.__version__}
+            'command': f'/usr/bin/python3 tools/train/train.py {family} --steps {step} --threads {threads}{sets}', 'torch': torch.__version__}
+    if family == 't5':
+        info['recipe'] = r
     export(family, model, d, info)
 
 
@@ -469,16 +530,20 @@ def main():
     ap.add_argument('--minutes', type=float, default=9.0)
     ap.add_argument('--steps', type=int, default=None)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override one entry of the T5 recipe (train.py T5)')
+    ap.add_argument('--out', default=None, help='export to this folder instead of models/attnscan-<family>-tiny (experiments)')
     a = ap.parse_args()
     if a.family == 'tokenizer':
         tokenizer_and_streams()
         return
     torch.set_num_threads(a.threads)
+    if a.out:
+        OUT.update({f: os.path.abspath(a.out) for f in CONFIGS})
     for f in (CONFIGS if a.family == 'all' else [a.family]):
         if a.revalidate:
             revalidate(f)
         else:
-            train(f, a.minutes, a.steps, a.threads)
+            train(f, a.minutes, a.steps, a.threads, a.set)
 
 
 if __name__ == '__main__':
