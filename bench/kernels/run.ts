@@ -85,6 +85,9 @@ const probeSettings: Record<Mode, { seconds: number; bytes: number; passes: numb
   tiny: { seconds: 0.02, bytes: 8 * 2 ** 20, passes: 2 },
 };
 
+/** The memory probe at this run's settings (the peaks, and again around BenchCase.probeAround cases). */
+const probeMemory = (mode: Mode, threads: number) => probeMemoryBandwidth({ bytes: probeSettings[mode].bytes, passes: probeSettings[mode].passes, threads });
+
 function measurePeaks(mode: Mode, threads: number, log: (s: string) => void): Peaks {
   const isas = listIsas();
   if (isas.length === 0) return { fmaGflops: {} };
@@ -97,7 +100,7 @@ function measurePeaks(mode: Mode, threads: number, log: (s: string) => void): Pe
   }
   forceIsa(best);
   peaks.fmaGflops1Thread = probeFmaPeak({ seconds: ps.seconds, threads: 1 }).gflops;
-  const m = probeMemoryBandwidth({ bytes: ps.bytes, passes: ps.passes, threads });
+  const m = probeMemory(mode, threads);
   peaks.memory = { readGBs: m.readGBs, copyGBs: m.copyGBs, triadGBs: m.triadGBs, bytes: m.bytes };
   log(
     `peaks (${plural(threads, 'thread')}): FMA ${isas.map((i) => `${i} ${peaks.fmaGflops[i].toFixed(1)}`).join(', ')} GFLOP/s` +
@@ -171,8 +174,7 @@ export function runBench(opts: BenchOptions): BenchReport {
   log(`attnscan kernel benchmarks (${opts.mode}): ${report.machine.cpu}, ${report.machine.logicalCpus} CPUs, ` +
     `${plural(threads, 'thread')}, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   report.peaks = measurePeaks(opts.mode, threads, log);
-  const ps = probeSettings[opts.mode];
-  const probeRead = () => probeMemoryBandwidth({ bytes: ps.bytes, passes: ps.passes, threads }).readGBs;
+  const probeRead = () => probeMemory(opts.mode, threads).readGBs;
   const ds = opts.nativeOnly ? drivers(false).slice(0, 1) : drivers(opts.includeTs ?? true);
   log(tableHeader());
   for (const [family, cases] of families) {

@@ -233,8 +233,12 @@ def nll(model, inputs, labels):
         # The MLM head only where there is a label: most of its cost saved.
         keep = labels != -100
         return F.cross_entropy(model(*inputs, only=keep).float(), labels[keep], reduction='sum'), int(keep.sum())
-    logits = model(*inputs).float()
-    loss = F.cross_entropy(logits.reshape(-1, V), labels.reshape(-1), ignore_index=-100, reduction='sum')
+    return nll_of(model(*inputs), labels)
+
+
+def nll_of(logits, labels):
+    """Summed negative log-likelihood (nats) of logits [..., V] over the labelled positions, and their count."""
+    loss = F.cross_entropy(logits.float().reshape(-1, V), labels.reshape(-1), ignore_index=-100, reduction='sum')
     return loss, int((labels != -100).sum())
 
 
@@ -497,8 +501,8 @@ def train(family, minutes, steps, threads, overrides=()):
                 aux_loss = F.cross_entropy(enc_logits.float().reshape(-1, V), sentinel_labels(inputs[0], labels).reshape(-1), ignore_index=-100)
             else:
                 logits, aux_loss = model(*inputs), torch.zeros(())
-            n = int((labels != -100).sum())
-            loss = F.cross_entropy(logits.float().reshape(-1, V), labels.reshape(-1), ignore_index=-100, reduction='sum') / n
+            loss, n = nll_of(logits, labels)
+            loss = loss / n
             total = loss + aux * aux_loss
         else:
             inputs, labels = batch(family, rng, stream, BATCH[family])
