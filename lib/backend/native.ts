@@ -12,6 +12,7 @@ export interface NativeAddon {
   forceIsa(name: string): string;
   threads(): number;
   setThreads(n: number): number;
+  mallocPolicy(): string;
   [kernel: string]: unknown;
 }
 

@@ -7,6 +7,12 @@ export interface BackendInfo {
   backend: BackendName;
   isa: string;
   threads: number;
+  /**
+   * What the addon did to the C allocator at load: 'tuned' (glibc keeps freed kernel outputs'
+   * memory for reuse instead of returning it and faulting it back in), or 'system (<why>)'.
+   * ATTNSCAN_MALLOC=system leaves the allocator alone.
+   */
+  malloc?: string;
   reason?: string;
 }
 
@@ -38,7 +44,7 @@ export function backendInfo(): BackendInfo {
   const backend = resolveBackend();
   const { addon, reason } = loadNative();
   if (backend === 'native' && addon) {
-    return { backend, isa: addon.activeIsa(), threads: addon.threads() };
+    return { backend, isa: addon.activeIsa(), threads: addon.threads(), malloc: addon.mallocPolicy() };
   }
   if (!noticeShown && reason && process.env.ATTNSCAN_BACKEND !== 'ts') {
     noticeShown = true;
