@@ -162,7 +162,7 @@ export function runBench(opts: BenchOptions): BenchReport {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
-      backend: info.backend + (info.reason ? ` (${info.reason})` : ''),
+      backend: info.backend + (info.reason ? ` (${info.reason})` : '') + (info.malloc ? `, malloc ${info.malloc}` : ''),
       isas,
       threads,
       loadavgStart: loadavg(),
@@ -172,7 +172,7 @@ export function runBench(opts: BenchOptions): BenchReport {
     targets: [],
   };
   log(`attnscan kernel benchmarks (${opts.mode}): ${report.machine.cpu}, ${report.machine.logicalCpus} CPUs, ` +
-    `${plural(threads, 'thread')}, ISAs ${isas.join(' ') || 'none'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    `${plural(threads, 'thread')}, ISAs ${isas.join(' ') || 'none'}, malloc ${info.malloc ?? 'n/a'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   report.peaks = measurePeaks(opts.mode, threads, log);
   const probeRead = () => probeMemory(opts.mode, threads).readGBs;
   const ds = opts.nativeOnly ? drivers(false).slice(0, 1) : drivers(opts.includeTs ?? true);

@@ -2,6 +2,7 @@ import { type ActKind, actApplyF32 } from '../kernels/act.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { argsObject, enumOption, tensorArg } from './validate.js';
 import { defineKernel } from './define.js';
+import { uninitializedF32 } from './alloc.js';
 
 function activation<A extends { x: TensorLike<Float32Array> }>(name: string, kindOf: (a: Record<string, unknown>) => ActKind) {
   return defineKernel<A, Tensor>({
@@ -13,7 +14,7 @@ function activation<A extends { x: TensorLike<Float32Array> }>(name: string, kin
       const rank = x && typeof x === 'object' && Array.isArray(x.dims) ? x.dims.length : 0;
       const xt = tensorArg(name, 'x', a.x, Float32Array, rank);
       const kind = kindOf(a);
-      const out = new Tensor(new Float32Array(xt.data.length), xt.dims);
+      const out = new Tensor(uninitializedF32(xt.data.length), xt.dims);
       return {
         native: { x: xt.data, out: out.data, size: xt.data.length, kind },
         ts: () => actApplyF32(kind, xt.data, out.data),

@@ -1,6 +1,7 @@
 import { type BinaryKind, elementwiseBinaryF32, elementwiseGatedF32, type GatedKind } from '../kernels/elementwise.js';
 import { ShapeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { uninitializedF32 } from './alloc.js';
 import { defineKernel } from './define.js';
 import { argsObject, enumOption, outArg, tensorArg } from './validate.js';
 import { rankOf } from './weight.js';
@@ -44,7 +45,7 @@ function binary(name: string, kind: BinaryKind) {
       const rows = n === 0 ? 0 : a.data.length / n;
       // b broadcast over rows of a: one row of b (bRows = 1) when it is a strict suffix.
       const bRows = lead === 0 ? rows : 1;
-      const out = outArg(name, o.out, a.dims, { a: a.data, b: b.data }, lead === 0 ? ['a', 'b'] : ['a']);
+      const out = outArg(name, o.out, a.dims, { a: a.data, b: b.data }, lead === 0 ? ['a', 'b'] : ['a'], uninitializedF32);
       return {
         native: { a: a.data, b: b.data, out: out.data, rows, n, bRows, kind },
         ts: () => elementwiseBinaryF32(kind, a.data, b.data, rows, n, bRows, out.data),
@@ -66,7 +67,7 @@ function gated<A extends SiluMulArgs>(name: string, kindOf: (a: Record<string, u
         throw new ShapeError(`${name}: up dims ${fmt(up.dims)} must equal gate dims ${fmt(gate.dims)}`);
       }
       const kind = kindOf(o);
-      const out = new Tensor(new Float32Array(gate.data.length), gate.dims);
+      const out = new Tensor(uninitializedF32(gate.data.length), gate.dims);
       return {
         native: { gate: gate.data, up: up.data, out: out.data, size: gate.data.length, kind },
         ts: () => elementwiseGatedF32(kind, gate.data, up.data, out.data),

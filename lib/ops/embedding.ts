@@ -1,6 +1,7 @@
 import { embeddingFindBadId, embeddingGather } from '../kernels/embedding.js';
 import { ValueRangeError } from '../errors.js';
 import type { Tensor, TensorLike } from '../tensor.js';
+import { uninitializedF32 } from './alloc.js';
 import { defineKernel } from './define.js';
 import { argsObject, outArg, tensorArg } from './validate.js';
 import { rankOf, weightArg, type WeightTensor } from './weight.js';
@@ -36,7 +37,7 @@ export const embedding = defineKernel<EmbeddingArgs, Tensor>({
     if (bad >= 0) {
       throw new ValueRangeError(`embedding: ids${indexOf(bad, ids.dims)} = ${ids.data[bad]} is outside the vocabulary [0, ${vocab})`);
     }
-    const out = outArg('embedding', a.out, [...ids.dims, dim], { table: table.data, ids: ids.data });
+    const out = outArg('embedding', a.out, [...ids.dims, dim], { table: table.data, ids: ids.data }, [], uninitializedF32);
     return {
       native: { table: table.data, tableDtype: table.dtype, vocab, dim, ids: ids.data, count: ids.data.length, out: out.data },
       ts: () => embeddingGather(table.data, table.dtype, vocab, dim, ids.data, out.data),

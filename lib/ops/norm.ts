@@ -1,6 +1,7 @@
 import { weightToF32 } from '../kernels/half.js';
 import { normLayerF32, normRmsF32 } from '../kernels/norm.js';
 import type { Tensor, TensorLike } from '../tensor.js';
+import { uninitializedF32 } from './alloc.js';
 import { defineKernel } from './define.js';
 import { argsObject, expectDims, f32Option, outArg, tensorArg } from './validate.js';
 import { type CheckedWeight, optionalWeightArg, rankOf, type WeightTensor } from './weight.js';
@@ -56,7 +57,7 @@ export const rmsNorm = defineKernel<RmsNormArgs, Tensor>({
     const a = argsObject('rmsNorm', args);
     const { x, rows, hidden, eps } = prepareRows('rmsNorm', a, 1e-6);
     const w = vectorArg('rmsNorm', 'weight', a.weight, hidden);
-    const out = outArg('rmsNorm', a.out, x.dims, { x: x.data, weight: w?.data });
+    const out = outArg('rmsNorm', a.out, x.dims, { x: x.data, weight: w?.data }, [], uninitializedF32);
     return {
       native: { x: x.data, out: out.data, rows, hidden, weight: w?.data, weightDtype: w?.dtype ?? 'f32', eps },
       ts: () => normRmsF32(x.data, rows, hidden, f32OrNull(w), eps, out.data),
@@ -72,7 +73,7 @@ export const layerNorm = defineKernel<LayerNormArgs, Tensor>({
     const { x, rows, hidden, eps } = prepareRows('layerNorm', a, 1e-5);
     const w = vectorArg('layerNorm', 'weight', a.weight, hidden);
     const b = vectorArg('layerNorm', 'bias', a.bias, hidden);
-    const out = outArg('layerNorm', a.out, x.dims, { x: x.data, weight: w?.data, bias: b?.data });
+    const out = outArg('layerNorm', a.out, x.dims, { x: x.data, weight: w?.data, bias: b?.data }, [], uninitializedF32);
     return {
       native: {
         x: x.data, out: out.data, rows, hidden, eps,

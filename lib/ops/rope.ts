@@ -1,6 +1,7 @@
 import { ropeApplyF32, ropeDefaultInvFreq, type RopeStyle } from '../kernels/rope.js';
 import { ShapeError, ValueRangeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { uninitializedF32 } from './alloc.js';
 import { defineKernel } from './define.js';
 import { argsObject, enumOption, expectDims, f32Option, intOption, numberOption, outArg, tensorArg } from './validate.js';
 
@@ -61,7 +62,7 @@ export const rope = defineKernel<RopeArgs, Tensor>({
     const heads = x.dims[2];
     const o = ropeOptions('rope', a, x.dims);
     const { batch, seq, headDim, positions, invFreq, rotaryDim, interleaved, scaling } = o;
-    const out = outArg('rope', a.out, x.dims, { x: x.data, positions, invFreq });
+    const out = outArg('rope', a.out, x.dims, { x: x.data, positions, invFreq }, [], uninitializedF32);
     return {
       native: { x: x.data, out: out.data, batch, seq, heads, headDim, positions, invFreq, rotaryDim, interleaved, scaling },
       ts: () => ropeApplyF32(x.data, batch, seq, heads, headDim, positions, invFreq, rotaryDim, interleaved, scaling, out.data),
@@ -91,8 +92,8 @@ export const ropeQk = defineKernel<RopeQkArgs, { q: Tensor; k: Tensor }>({
     expectDims('ropeQk', 'k', k.dims, [q.dims[0], q.dims[1], undefined, q.dims[3]]);
     const [heads, kHeads] = [q.dims[2], k.dims[2]];
     const { batch, seq, headDim, positions, invFreq, rotaryDim, interleaved, scaling } = ropeOptions('ropeQk', a, q.dims);
-    const qOut = new Tensor(new Float32Array(q.data.length), q.dims);
-    const kOut = new Tensor(new Float32Array(k.data.length), k.dims);
+    const qOut = new Tensor(uninitializedF32(q.data.length), q.dims);
+    const kOut = new Tensor(uninitializedF32(k.data.length), k.dims);
     return {
       native: {
         x: q.data, out: qOut.data, k: k.data, kOut: kOut.data, batch, seq, heads, kHeads, headDim, positions, invFreq, rotaryDim, interleaved, scaling,

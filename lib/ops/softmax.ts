@@ -1,6 +1,7 @@
 import { softmaxRowsF32 } from '../kernels/softmax.js';
 import { ShapeError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { uninitializedF32 } from './alloc.js';
 import { defineKernel } from './define.js';
 import { argsObject, tensorArg } from './validate.js';
 import { rankOf } from './weight.js';
@@ -19,7 +20,7 @@ export const softmax = defineKernel<SoftmaxArgs, Tensor>({
     const x = tensorArg('softmax', 'x', a.x, Float32Array, rank);
     const n = x.dims[rank - 1];
     const rows = n === 0 ? 0 : x.data.length / n;
-    const out = new Tensor(new Float32Array(x.data.length), x.dims);
+    const out = new Tensor(uninitializedF32(x.data.length), x.dims);
     return {
       native: { x: x.data, out: out.data, rows, n },
       ts: () => softmaxRowsF32(x.data, rows, n, out.data),

@@ -105,7 +105,8 @@ export function argsObject(kernel: string, args: unknown): Record<string, unknow
  * the allocation and zero-fill, which costs as much as a one-pass kernel): a Float32Array tensor
  * with exactly `dims`, attached, sharing no bytes with any of `inputs` — except the names in
  * `inPlace`, which it may equal exactly (same buffer, offset and length: an elementwise kernel
- * reads element i before writing it). Without `out`, a fresh zeroed tensor.
+ * reads element i before writing it). Without `out`, a fresh tensor from `fresh` (zeroed by
+ * default; lib/ops/alloc.ts's uninitializedF32 for a kernel that writes every element).
  */
 export function outArg(
   kernel: string,
@@ -113,8 +114,9 @@ export function outArg(
   dims: readonly number[],
   inputs: Record<string, ArrayBufferView | null | undefined>,
   inPlace: readonly string[] = [],
+  fresh: (n: number) => Float32Array = (n) => new Float32Array(n),
 ): Tensor {
-  if (value === undefined || value === null) return new Tensor(new Float32Array(sizeOf(dims, 'dims')), dims);
+  if (value === undefined || value === null) return new Tensor(fresh(sizeOf(dims, 'dims')), dims);
   const out = tensorArg(kernel, 'out', value, Float32Array, dims.length);
   expectDims(kernel, 'out', out.dims, dims);
   const o = out.data;
