@@ -27,6 +27,11 @@ export interface KernelSpec<A, R> {
   /** The addon's function, when several public kernels share one (defaults to name). */
   nativeName?: string;
   prepare(args: A): Prepared<R>;
+  /**
+   * The async TS twin ran on a copy of the arguments in a worker: put what it wrote into the
+   * caller's buffers. Default: the caller's `out`, if any.
+   */
+  intoCaller?(args: A, workerResult: R): R;
 }
 
 export type SyncKernel<A, R> = (args: A, opts?: KernelOptions) => R;
@@ -101,7 +106,10 @@ export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A
   };
   const async: AsyncKernel<A, R> = async (args, opts) => {
     const backend = resolveBackend(opts?.backend);
-    if (backend === 'ts') return intoCallersOut(args, await runTsKernelInWorker(spec.name, args)) as R;
+    if (backend === 'ts') {
+      const r = await runTsKernelInWorker(spec.name, args);
+      return spec.intoCaller ? spec.intoCaller(args, r as R) : (intoCallersOut(args, r) as R);
+    }
     const p = prepare(args);
     pinInputs(p);
     try {

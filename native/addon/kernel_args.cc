@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "kernels/embedding/embedding.h"
 #include "kernels/norm/norm.h"
@@ -88,6 +89,39 @@ RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
   return a;
 }
 Result run_ragged_attention(const RaggedAttentionArgs& a) { return attention_ragged_f32(a); }
+
+KvAppendArgs read_kv_append(ArgCheck& r) {
+  constexpr int64_t kMaxDim = int64_t(1) << 31;
+  KvAppendArgs a{};
+  a.batch = r.dim("batch", 0, kMaxDim);
+  a.seq = r.dim("seq", 0, kMaxDim);
+  a.capacity = r.dim("capacity", 0, kMaxDim);
+  a.row = r.dim("row", 0, kMaxDim);
+  a.at = r.dim("at", 0, kMaxDim);
+  if (r.ok() && a.at + a.seq > a.capacity)
+    r.fail(Status::range, "at (" + std::to_string(a.at) + ") + seq (" + std::to_string(a.seq) + ") exceeds capacity (" +
+                              std::to_string(a.capacity) + ")");
+  a.dtype = read_kv_dtype(r);
+  const int64_t n = r.product({a.batch, a.seq, a.row});
+  const int64_t cache = r.product({a.batch, a.capacity, a.row});
+  a.k = r.f32("k", n);
+  a.v = r.f32("v", n);
+  a.k_cache = a.dtype == KvDtype::f16 ? static_cast<void*>(r.u16_out("kCache", cache)) : static_cast<void*>(r.f32("kCache", cache));
+  a.v_cache = a.dtype == KvDtype::f16 ? static_cast<void*>(r.u16_out("vCache", cache)) : static_cast<void*>(r.f32("vCache", cache));
+  // The rows are copied in order: a cache sharing bytes with the other cache or with a source would
+  // be overwritten before it is read.
+  const size_t es = a.dtype == KvDtype::f16 ? 2 : 4;
+  const auto bytes = [](const void* p, size_t len) { return std::make_pair(static_cast<const char*>(p), static_cast<const char*>(p) + len); };
+  const auto kc = bytes(a.k_cache, size_t(cache) * es), vc = bytes(a.v_cache, size_t(cache) * es);
+  const auto ks = bytes(a.k, size_t(n) * 4), vs = bytes(a.v, size_t(n) * 4);
+  const auto overlap = [](std::pair<const char*, const char*> x, std::pair<const char*, const char*> y) {
+    return x.first && y.first && x.first < x.second && y.first < y.second && x.first < y.second && y.first < x.second;
+  };
+  if (r.ok() && (overlap(kc, vc) || overlap(kc, ks) || overlap(kc, vs) || overlap(vc, ks) || overlap(vc, vs)))
+    r.fail(Status::shape, "kCache and vCache must not share memory with each other, k or v");
+  return a;
+}
+Result run_kv_append(const KvAppendArgs& a) { return kv_append(a); }
 
 LinearArgs read_linear(ArgCheck& a) {
   LinearArgs p{};

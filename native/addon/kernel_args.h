@@ -13,6 +13,7 @@
 #include "kernels/attention/attention.h"
 #include "kernels/conv/conv.h"
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/kvcache/kvcache.h"
 #include "kernels/matmul/matmul.h"
 #include "kernels/rope/rope.h"
 #include "kernels/scan/scan.h"
@@ -23,6 +24,9 @@ AttentionArgs read_attention(ArgCheck& r);
 Result run_attention(const AttentionArgs& a);
 RaggedAttentionArgs read_ragged_attention(ArgCheck& r);
 Result run_ragged_attention(const RaggedAttentionArgs& a);
+
+KvAppendArgs read_kv_append(ArgCheck& r);
+Result run_kv_append(const KvAppendArgs& a);
 
 LinearArgs read_linear(ArgCheck& r);
 Result run_linear(const LinearArgs& a);

@@ -104,7 +104,7 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
       ({ k, v } = kv!);
       if (slot) {
         slot.self ??= new KvCache(batch, kvHeads, headDim, ctx.cacheCapacity ?? Math.max(16, seq * 2), ctx.kvCache);
-        ({ k, v } = slot.self.append(kv!.k, kv!.v));
+        ({ k, v } = slot.self.append(kv!.k, kv!.v, ctx.ops.kvAppend));
       }
       keyPaddingMask = g.selfMask;
     }
