@@ -50,9 +50,15 @@ export class KvCache {
     return { k: this.view(this.k), v: this.view(this.v) };
   }
 
-  /** K and V storage at full capacity [batch, capacity, kvHeads, headDim] (a decode plan appends into it). */
-  get storageTensors(): { k: KvTensor; v: KvTensor } {
-    return { k: this.storage(this.k), v: this.storage(this.v) };
+  /** Whether k and v are this cache's current storage (a decode plan appends into them). */
+  stores(k: ArrayBufferView, v: ArrayBufferView): boolean {
+    return this.k === k && this.v === v;
+  }
+
+  /** Counts `seq` rows a decode plan wrote into the storage at `length`. */
+  appended(seq: number): void {
+    if (this.length + seq > this.cap) throw new Error(`internal: ${seq} rows appended past the capacity ${this.cap}`);
+    this.length += seq;
   }
 
   /** Bytes held (K and V at the current capacity). */
@@ -124,6 +130,8 @@ export interface SequenceState {
   nextPositions?: Int32Array;
   /** Encoder output and its mask (encoder-decoders). */
   memory?: { hidden: Tensor; mask?: Uint8Array };
+  /** The decode plan of this state's steps (lib/models/plan.ts); opaque here. */
+  plan?: unknown;
 }
 
 export function newSequenceState(numLayers: number): SequenceState {

@@ -31,6 +31,23 @@ Result run_kv_append(const KvAppendArgs& a);
 LinearArgs read_linear(ArgCheck& r);
 Result run_linear(const LinearArgs& a);
 
+// linearGroup: up to kLinearGroupMaxParts products of one x.
+constexpr int kLinearGroupMaxParts = 8;
+struct LinearGroupCall {
+  LinearArgs parts[kLinearGroupMaxParts];
+  int n;
+};
+LinearGroupCall read_linear_group(ArgCheck& r);
+Result run_linear_group(const LinearGroupCall& c);
+
+struct GatedLinearCall {
+  LinearArgs gate, up;
+  ActKind kind;
+  float* out;
+};
+GatedLinearCall read_gated_linear(ArgCheck& r);
+Result run_gated_linear(const GatedLinearCall& c);
+
 ScanArgs read_selective_scan(ArgCheck& r);
 Result run_selective_scan(const ScanArgs& a);
 
