@@ -7,7 +7,8 @@
 // page-cache: both sides map the page cache (hugePages: false) instead of each taking its own
 // huge-page copy, which the side loaded second may get fewer huge pages for. prompt=N: decode after
 // an N-token prompt (default 16), so attention over the cache weighs in; kv=f16: both sides' KV
-// cache in f16.
+// cache in f16. Baseline `plan-off`: this checkout with ATTNSCAN_DECODE_PLAN=off in the baseline
+// model's worker (decode steps run kernel by kernel from JS) against the same code with its plan.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -29,8 +30,13 @@ const opts = {
 
 type Load = (dir: string, o: typeof opts) => Promise<Model>;
 const mine = (await import('../../lib/index.js')).loadModel as Load;
-const base = (await import(pathToFileURL(resolve(baseRoot, 'lib/index.ts')).href)).loadModel as Load;
-const models = { base: await base(dir, opts), new: await mine(dir, opts) };
+const planOff = baseRoot === 'plan-off';
+const base = planOff ? mine : ((await import(pathToFileURL(resolve(baseRoot, 'lib/index.ts')).href)).loadModel as Load);
+// A model's worker copies the environment when it starts.
+if (planOff) process.env.ATTNSCAN_DECODE_PLAN = 'off';
+const baseModel = await base(dir, opts);
+if (planOff) delete process.env.ATTNSCAN_DECODE_PLAN;
+const models = { base: baseModel, new: await mine(dir, opts) };
 const prompt = benchPrompt(Number(named('prompt') ?? 16), models.new.vocabSize);
 
 const cpu = { base: [] as number[], new: [] as number[] };

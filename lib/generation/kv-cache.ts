@@ -3,14 +3,22 @@
 // cross-attention K/V computed once from the encoder output, and Mamba's conv and SSM states.
 // The self cache stores f32, or f16 (half the bytes a decode step reads; llama.cpp's default):
 // appended f32 rows are rounded to f16 once, and the attention kernels widen them as they read.
-import { encodeF16 } from '../kernels/half.js';
 import type { KvDType } from '../kernels/attention.js';
+import { kvAppendF32 } from '../kernels/kvcache.js';
 import type { KvTensor } from '../ops/attention.js';
 import { Tensor } from '../tensor.js';
 
 export type { KvDType };
 
 type KvBuf = Float32Array | Uint16Array;
+
+/** Writes k, v [batch, seq, kvHeads, headDim] into the caches [batch, capacity, kvHeads, headDim] from token row `at`. */
+export type KvStore = (k: Tensor, v: Tensor, kCache: KvTensor, vCache: KvTensor, at: number) => void;
+
+const storeTs: KvStore = (k, v, kCache, vCache, at) => {
+  const [batch, seq, kvHeads, headDim] = k.dims;
+  kvAppendF32({ k: k.data, v: v.data, kCache: kCache.data, vCache: vCache.data, batch, seq, capacity: kCache.dims[1], at, row: kvHeads * headDim });
+};
 
 export class KvCache {
   private k: KvBuf;
@@ -30,18 +38,27 @@ export class KvCache {
     this.v = this.alloc(batch * this.cap * kvHeads * headDim);
   }
 
-  /** Appends k, v [batch, seq, kvHeads, headDim] (f32); returns the whole cache as K, V tensors in the cache's dtype. */
-  append(k: Tensor, v: Tensor): { k: KvTensor; v: KvTensor } {
+  /**
+   * Appends k, v [batch, seq, kvHeads, headDim] (f32) with `store` (a model's bound kvAppend kernel;
+   * default the TS twin); returns the whole cache as K, V tensors in the cache's dtype.
+   */
+  append(k: Tensor, v: Tensor, store: KvStore = storeTs): { k: KvTensor; v: KvTensor } {
     const seq = k.dims[1];
-    const row = this.kvHeads * this.headDim;
     if (this.length + seq > this.cap) this.grow(Math.max(this.cap * 2, this.length + seq));
-    for (let b = 0; b < this.batch; b++) {
-      const dst = (b * this.cap + this.length) * row;
-      this.put(this.k, k.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
-      this.put(this.v, v.data.subarray(b * seq * row, (b + 1) * seq * row), dst);
-    }
+    store(k, v, this.storage(this.k), this.storage(this.v), this.length);
     this.length += seq;
     return { k: this.view(this.k), v: this.view(this.v) };
+  }
+
+  /** Whether k and v are this cache's current storage (a decode plan appends into them). */
+  stores(k: ArrayBufferView, v: ArrayBufferView): boolean {
+    return this.k === k && this.v === v;
+  }
+
+  /** Counts `seq` rows a decode plan wrote into the storage at `length`. */
+  appended(seq: number): void {
+    if (this.length + seq > this.cap) throw new Error(`internal: ${seq} rows appended past the capacity ${this.cap}`);
+    this.length += seq;
   }
 
   /** Bytes held (K and V at the current capacity). */
@@ -63,9 +80,9 @@ export class KvCache {
     return this.dtype === 'f16' ? new Uint16Array(n) : new Float32Array(n);
   }
 
-  private put(buf: KvBuf, src: Float32Array, at: number): void {
-    if (buf instanceof Uint16Array) encodeF16(src, buf, at);
-    else buf.set(src, at);
+  private storage(buf: KvBuf): KvTensor {
+    const dims = [this.batch, this.cap, this.kvHeads, this.headDim];
+    return buf instanceof Uint16Array ? { data: buf, dims, dtype: 'f16' } : new Tensor(buf, dims);
   }
 
   private view(buf: KvBuf): KvTensor {
@@ -113,6 +130,8 @@ export interface SequenceState {
   nextPositions?: Int32Array;
   /** Encoder output and its mask (encoder-decoders). */
   memory?: { hidden: Tensor; mask?: Uint8Array };
+  /** The decode plan of this state's steps (lib/models/plan.ts); opaque here. */
+  plan?: unknown;
 }
 
 export function newSequenceState(numLayers: number): SequenceState {

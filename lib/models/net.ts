@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import { type Block, type Ctx, type Map1, runBlocks } from './layers/context.js';
 import type { F32, Ops } from './layers/ops.js';
 import { arangePositions, positionsFromMask } from './layers/positions.js';
+import { plannedStep } from './plan.js';
 
 export interface Inputs {
   inputIds: Tensor<Int32Array>;
@@ -152,10 +153,12 @@ export function decoderOnly(s: DecoderOnlySpec): Net {
       const batch = tokens.length;
       const positions = new Tensor(state.nextPositions!.slice(), [batch, 1]);
       if (state.mask) state.mask = growMask(state.mask, batch, state.length);
-      const x = pass(new Tensor(tokens, [batch, 1]), ctxOf(run, positions, { causal: true, state: state.layers, selfMask: state.mask }));
+      const step = () => s.head(pass(new Tensor(tokens, [batch, 1]), ctxOf(run, positions, { causal: true, state: state.layers, selfMask: state.mask }))).data;
+      // A padded batch's mask grows every step, which a plan cannot replay.
+      const logits = run.ops.backend === 'native' && !state.mask ? plannedStep(state, { ids: tokens, positions: positions.data }, step) : step();
       state.length += 1;
       state.nextPositions!.forEach((_, b) => state.nextPositions![b]++);
-      return s.head(x).data;
+      return logits;
     },
     extend(state, ids, run) {
       const seq = ids.dims[1];

@@ -27,12 +27,54 @@ export interface KernelSpec<A, R> {
   /** The addon's function, when several public kernels share one (defaults to name). */
   nativeName?: string;
   prepare(args: A): Prepared<R>;
+  /**
+   * The async TS twin ran on a copy of the arguments in a worker: put what it wrote into the
+   * caller's buffers. Default: the caller's `out`, if any.
+   */
+  intoCaller?(args: A, workerResult: R): R;
 }
 
 export type SyncKernel<A, R> = (args: A, opts?: KernelOptions) => R;
 export type AsyncKernel<A, R> = (args: A, opts?: KernelOptions) => Promise<R>;
 
 const registry = new Map<string, SyncKernel<never, unknown>>();
+
+/** A native kernel call as the addon received it: its function name and argument object. */
+export interface RecordedCall {
+  kernel: string;
+  args: Record<string, unknown>;
+}
+
+export interface Recording {
+  calls: RecordedCall[];
+  /** The recorded calls stay valid for positions below this (see limitRecording). */
+  positionLimit: number;
+}
+
+let recording: Recording | undefined;
+
+/**
+ * Runs fn and returns, with its result, every native kernel call it made (synchronous ones, in
+ * order, after each succeeded): what a decode plan replays (lib/models/plan.ts).
+ */
+export function recordNativeCalls<T>(fn: () => T): { result: T } & Recording {
+  const outer = recording;
+  const rec: Recording = { calls: [], positionLimit: Infinity };
+  recording = rec;
+  try {
+    return { result: fn(), ...rec };
+  } finally {
+    recording = outer;
+  }
+}
+
+/**
+ * Layer code that chose an argument from the step's positions says up to which position the same
+ * choice holds (RoPE frequencies under dynamic NTK scaling change past the trained length).
+ */
+export function limitRecording(positionLimit: number): void {
+  if (recording) recording.positionLimit = Math.min(recording.positionLimit, positionLimit);
+}
 const nativeNames = new Map<string, string>();
 
 /** Every defined kernel's public name and the addon function it calls. */
@@ -96,12 +138,16 @@ export function defineKernel<A, R>(spec: KernelSpec<A, R>): { sync: SyncKernel<A
       } catch (e) {
         throw fromNativeError(e);
       }
+      recording?.calls.push({ kernel: nativeName, args: p.native });
     }
     return p.result;
   };
   const async: AsyncKernel<A, R> = async (args, opts) => {
     const backend = resolveBackend(opts?.backend);
-    if (backend === 'ts') return intoCallersOut(args, await runTsKernelInWorker(spec.name, args)) as R;
+    if (backend === 'ts') {
+      const r = await runTsKernelInWorker(spec.name, args);
+      return spec.intoCaller ? spec.intoCaller(args, r as R) : (intoCallersOut(args, r) as R);
+    }
     const p = prepare(args);
     pinInputs(p);
     try {

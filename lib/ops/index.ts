@@ -4,6 +4,7 @@ import * as attention from './attention.js';
 import * as conv from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as embedding from './embedding.js';
+import * as kvAppend from './kv-append.js';
 import * as linear from './linear.js';
 import * as linearGroup from './linear-group.js';
 import * as norm from './norm.js';
@@ -19,6 +20,7 @@ export type { BinaryArgs, GeluMulArgs, SiluMulArgs } from './elementwise.js';
 export type { CausalConv1dArgs, CausalConv1dResult } from './conv.js';
 export type { EmbeddingArgs } from './embedding.js';
 export type { GeluArgs, ReluArgs, SiluArgs } from './act.js';
+export type { KvAppendArgs } from './kv-append.js';
 export type { LayerNormArgs, RmsNormArgs } from './norm.js';
 export type { LinearArgs, LinearWeight } from './linear.js';
 export type { GatedLinearArgs, LinearGroupArgs } from './linear-group.js';
@@ -68,4 +70,6 @@ export const kernels = {
   siluMulAsync: elementwise.siluMul.async,
   geluMul: elementwise.geluMul.sync,
   geluMulAsync: elementwise.geluMul.async,
+  kvAppend: kvAppend.kvAppend.sync,
+  kvAppendAsync: kvAppend.kvAppend.async,
 };

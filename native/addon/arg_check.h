@@ -136,6 +136,10 @@ class ArgCheck {
   const uint16_t* u16(const char* name, int64_t length, bool optional = false) {
     return static_cast<const uint16_t*>(typed(name, ElemType::u16, "Uint16Array", length, optional));
   }
+  // A Uint16Array the kernel writes (an f16 K/V cache).
+  uint16_t* u16_out(const char* name, int64_t length, bool optional = false) {
+    return static_cast<uint16_t*>(typed(name, ElemType::u16, "Uint16Array", length, optional));
+  }
 
   // a*b*... with overflow detection; 0 after a failure.
   int64_t product(std::initializer_list<int64_t> dims) {

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "addon/arg_check.h"
 
@@ -83,6 +84,10 @@ class NapiArgSource : public ArgSource {
   NapiArgSource(const Napi::CallbackInfo& info) : env_(info.Env()) {
     if (info.Length() >= 1 && info[0].IsObject()) obj_ = info[0].As<Napi::Object>();
   }
+  NapiArgSource(Napi::Env env, Napi::Object obj) : env_(env), obj_(obj) {}
+
+  // Every ArrayBuffer behind a typed field read from now on is appended here (a plan keeps them).
+  void collect_buffers(std::vector<napi_value>* into) { buffers_ = into; }
 
   ArgValue get(const char* name, int64_t) override {
     ArgValue out;
@@ -131,6 +136,7 @@ class NapiArgSource : public ArgSource {
   Napi::Object obj_;
 
  private:
+  std::vector<napi_value>* buffers_ = nullptr;
   void read_typed(Napi::Value v, ArgValue* out) {
     out->kind = ArgKind::typed;
     // Raw napi: the buffer may be a SharedArrayBuffer (weights read for worker threads), which
@@ -154,6 +160,7 @@ class NapiArgSource : public ArgSource {
     if (Napi::Value(env_, ab).IsArrayBuffer() && napi_is_detached_arraybuffer(env_, ab, &detached) != napi_ok)
       detached = true;
     out->detached = detached;
+    if (buffers_) buffers_->push_back(ab);
     out->elements = int64_t(elements);
     out->data = data;  // napi already adds the byte offset
   }

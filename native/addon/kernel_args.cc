@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "kernels/embedding/embedding.h"
 #include "kernels/norm/norm.h"
@@ -89,6 +90,39 @@ RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
 }
 Result run_ragged_attention(const RaggedAttentionArgs& a) { return attention_ragged_f32(a); }
 
+KvAppendArgs read_kv_append(ArgCheck& r) {
+  constexpr int64_t kMaxDim = int64_t(1) << 31;
+  KvAppendArgs a{};
+  a.batch = r.dim("batch", 0, kMaxDim);
+  a.seq = r.dim("seq", 0, kMaxDim);
+  a.capacity = r.dim("capacity", 0, kMaxDim);
+  a.row = r.dim("row", 0, kMaxDim);
+  a.at = r.dim("at", 0, kMaxDim);
+  if (r.ok() && a.at + a.seq > a.capacity)
+    r.fail(Status::range, "at (" + std::to_string(a.at) + ") + seq (" + std::to_string(a.seq) + ") exceeds capacity (" +
+                              std::to_string(a.capacity) + ")");
+  a.dtype = read_kv_dtype(r);
+  const int64_t n = r.product({a.batch, a.seq, a.row});
+  const int64_t cache = r.product({a.batch, a.capacity, a.row});
+  a.k = r.f32("k", n);
+  a.v = r.f32("v", n);
+  a.k_cache = a.dtype == KvDtype::f16 ? static_cast<void*>(r.u16_out("kCache", cache)) : static_cast<void*>(r.f32("kCache", cache));
+  a.v_cache = a.dtype == KvDtype::f16 ? static_cast<void*>(r.u16_out("vCache", cache)) : static_cast<void*>(r.f32("vCache", cache));
+  // The rows are copied in order: a cache sharing bytes with the other cache or with a source would
+  // be overwritten before it is read.
+  const size_t es = a.dtype == KvDtype::f16 ? 2 : 4;
+  const auto bytes = [](const void* p, size_t len) { return std::make_pair(static_cast<const char*>(p), static_cast<const char*>(p) + len); };
+  const auto kc = bytes(a.k_cache, size_t(cache) * es), vc = bytes(a.v_cache, size_t(cache) * es);
+  const auto ks = bytes(a.k, size_t(n) * 4), vs = bytes(a.v, size_t(n) * 4);
+  const auto overlap = [](std::pair<const char*, const char*> x, std::pair<const char*, const char*> y) {
+    return x.first && y.first && x.first < x.second && y.first < y.second && x.first < y.second && y.first < x.second;
+  };
+  if (r.ok() && (overlap(kc, vc) || overlap(kc, ks) || overlap(kc, vs) || overlap(vc, ks) || overlap(vc, vs)))
+    r.fail(Status::shape, "kCache and vCache must not share memory with each other, k or v");
+  return a;
+}
+Result run_kv_append(const KvAppendArgs& a) { return kv_append(a); }
+
 LinearArgs read_linear(ArgCheck& a) {
   LinearArgs p{};
   p.rows = a.dim("rows", 0);
@@ -110,6 +144,61 @@ LinearArgs read_linear(ArgCheck& a) {
   return p;
 }
 Result run_linear(const LinearArgs& a) { return matmul_linear(a); }
+
+namespace {
+// The weight of one product, its dtype read from `dtype_key` (weight type default f32).
+const void* read_weight(ArgCheck& a, const std::string& key, const std::string& dtype_key, int64_t n, WeightType* wtype) {
+  const std::string dtype = a.string(dtype_key.c_str(), "f32");
+  if (a.ok() && !parse_weight_type(dtype.c_str(), wtype))
+    a.fail(Status::range, "unknown weight dtype '" + dtype + "' for " + key + " (f32, f16, bf16)");
+  if (!a.ok()) return nullptr;
+  return *wtype == WeightType::f32 ? static_cast<const void*>(a.f32(key.c_str(), n)) : a.u16(key.c_str(), n);
+}
+}  // namespace
+
+LinearGroupCall read_linear_group(ArgCheck& a) {
+  LinearGroupCall c{};
+  const int64_t rows = a.dim("rows", 0);
+  const int64_t in = a.dim("inFeatures", 0);
+  c.n = int(a.dim("parts", 1, kLinearGroupMaxParts));
+  const float* x = a.f32("x", a.product({rows, in}));
+  for (int i = 0; a.ok() && i < c.n; ++i) {
+    const std::string s = std::to_string(i);
+    LinearArgs& p = c.parts[i];
+    p.x = x;
+    p.rows = rows;
+    p.in = in;
+    p.out = a.dim(("outFeatures" + s).c_str(), 0);
+    p.w = read_weight(a, "weight" + s, "dtype" + s, a.product({p.out, in}), &p.wtype);
+    p.bias = a.f32(("bias" + s).c_str(), p.out, true);
+    p.y = a.f32(("out" + s).c_str(), a.product({rows, p.out}));
+  }
+  return c;
+}
+Result run_linear_group(const LinearGroupCall& c) { return matmul_linear_group(c.parts, c.n); }
+
+GatedLinearCall read_gated_linear(ArgCheck& a) {
+  GatedLinearCall c{};
+  LinearArgs& g = c.gate;
+  g.rows = a.dim("rows", 0);
+  g.in = a.dim("inFeatures", 0);
+  g.out = a.dim("outFeatures", 0);
+  const std::string kind_name = a.string("kind", "");
+  c.kind = ActKind::silu;
+  if (a.ok() && (!parse_act_kind(kind_name.c_str(), &c.kind) || c.kind == ActKind::relu))
+    a.fail(Status::range, "unknown gate activation '" + kind_name + "' (silu, gelu_tanh, gelu)");
+  g.x = a.f32("x", a.product({g.rows, g.in}));
+  const int64_t nw = a.product({g.out, g.in});
+  c.up = g;
+  g.w = read_weight(a, "gate", "dtype", nw, &g.wtype);
+  c.up.w = a.ok() ? (g.wtype == WeightType::f32 ? static_cast<const void*>(a.f32("up", nw)) : a.u16("up", nw)) : nullptr;
+  c.up.wtype = g.wtype;
+  g.bias = a.f32("gateBias", g.out, true);
+  c.up.bias = a.f32("upBias", g.out, true);
+  c.out = a.f32("out", a.product({g.rows, g.out}));
+  return c;
+}
+Result run_gated_linear(const GatedLinearCall& c) { return matmul_gated_linear(c.gate, c.up, c.kind, c.out); }
 
 ScanArgs read_selective_scan(ArgCheck& r) {
   ScanArgs a{};

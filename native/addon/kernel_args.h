@@ -13,6 +13,7 @@
 #include "kernels/attention/attention.h"
 #include "kernels/conv/conv.h"
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/kvcache/kvcache.h"
 #include "kernels/matmul/matmul.h"
 #include "kernels/rope/rope.h"
 #include "kernels/scan/scan.h"
@@ -24,8 +25,28 @@ Result run_attention(const AttentionArgs& a);
 RaggedAttentionArgs read_ragged_attention(ArgCheck& r);
 Result run_ragged_attention(const RaggedAttentionArgs& a);
 
+KvAppendArgs read_kv_append(ArgCheck& r);
+Result run_kv_append(const KvAppendArgs& a);
+
 LinearArgs read_linear(ArgCheck& r);
 Result run_linear(const LinearArgs& a);
+
+// linearGroup: up to kLinearGroupMaxParts products of one x.
+constexpr int kLinearGroupMaxParts = 8;
+struct LinearGroupCall {
+  LinearArgs parts[kLinearGroupMaxParts];
+  int n;
+};
+LinearGroupCall read_linear_group(ArgCheck& r);
+Result run_linear_group(const LinearGroupCall& c);
+
+struct GatedLinearCall {
+  LinearArgs gate, up;
+  ActKind kind;
+  float* out;
+};
+GatedLinearCall read_gated_linear(ArgCheck& r);
+Result run_gated_linear(const GatedLinearCall& c);
 
 ScanArgs read_selective_scan(ArgCheck& r);
 Result run_selective_scan(const ScanArgs& a);

@@ -8,9 +8,11 @@ import { Tensor } from '../../tensor.js';
 import type { Weights } from '../weights.js';
 import { RAGGED_MAX_ROWS } from '../../ops/ragged-attention.js';
 import type { KvTensor } from '../../ops/attention.js';
+import { limitRecording } from '../../ops/define.js';
 import type { Ctx, RowCtx } from './context.js';
-import { linear, linearGroup } from './linear.js';
-import { type F32, reshape, rowOf, sliceLast } from './ops.js';
+import type { RopeFrequencies } from './positions.js';
+import { fusedLinearGroup, linear, linearGroup } from './linear.js';
+import { type F32, reshape, rowOf } from './ops.js';
 import type { Ops } from './ops.js';
 
 export interface AttentionOpts {
@@ -25,7 +27,7 @@ export interface AttentionOpts {
   bias: boolean | 'optional';
   conv1d?: boolean;
   /** RoPE on q and k: inverse frequencies for a sequence of the given length (the same array for lengths that share them). */
-  rope?: { invFreq: (seqLen: number) => Float32Array; style: 'half' | 'interleaved' };
+  rope?: { invFreq: RopeFrequencies; style: 'half' | 'interleaved' };
   scale?: number;
   /** Keys come from the encoder output (ctx.memory), computed once per sequence. */
   cross?: boolean;
@@ -40,32 +42,21 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
   const kvInner = kvHeads * headDim;
   const lin = { bias: o.bias, conv1d: o.conv1d };
   const n = o.names;
-  let project: (x: F32) => { q: F32; k: F32; v: F32 };
-  let projectKv: (x: F32) => { k: F32; v: F32 };
-  let projectQ: (x: F32) => F32;
-  if ('qkv' in n) {
-    const qkv = linear(ops, w, `${prefix}.${n.qkv}`, hidden, inner + 2 * kvInner, lin);
-    project = (x) => {
-      const y = qkv(x);
-      return { q: sliceLast(y, 0, inner), k: sliceLast(y, inner, kvInner), v: sliceLast(y, inner + kvInner, kvInner) };
-    };
-    projectQ = (x) => project(x).q;
-    projectKv = (x) => project(x);
-  } else {
-    // One kernel call for q, k and v (a decode step's three GEMVs share one pool job).
-    const qkv = linearGroup(ops, w, [[`${prefix}.${n.q}`, inner], [`${prefix}.${n.k}`, kvInner], [`${prefix}.${n.v}`, kvInner]], hidden, lin);
-    const qOnly = qkv.subset([0]);
-    const kvOnly = qkv.subset([1, 2]);
-    projectQ = (x) => qOnly(x)[0];
-    projectKv = (x) => {
-      const [k, v] = kvOnly(x);
-      return { k, v };
-    };
-    project = (x) => {
-      const [q, k, v] = qkv(x);
-      return { q, k, v };
-    };
-  }
+  // One kernel call for q, k and v (a decode step's three GEMVs share one pool job).
+  const qkv = 'qkv' in n
+    ? fusedLinearGroup(ops, w, `${prefix}.${n.qkv}`, hidden, [inner, kvInner, kvInner], lin)
+    : linearGroup(ops, w, [[`${prefix}.${n.q}`, inner], [`${prefix}.${n.k}`, kvInner], [`${prefix}.${n.v}`, kvInner]], hidden, lin);
+  const qOnly = qkv.subset([0]);
+  const kvOnly = qkv.subset([1, 2]);
+  const projectQ = (x: F32) => qOnly(x)[0];
+  const projectKv = (x: F32) => {
+    const [k, v] = kvOnly(x);
+    return { k, v };
+  };
+  const project = (x: F32) => {
+    const [q, k, v] = qkv(x);
+    return { q, k, v };
+  };
   const out = linear(ops, w, `${prefix}.${n.o}`, inner, hidden, lin);
   const heads4 = (t: F32, hs: number) => reshape(t, [t.dims[0], t.dims[1], hs, headDim]);
 
@@ -73,6 +64,8 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
   /** RoPE on q and k at their positions, with the frequencies for a sequence reaching the last of them. */
   const rotate = (q: F32, kv: { k: F32; v: F32 }, positions: Tensor<Int32Array>) => {
     if (!o.rope) return { q, kv };
+    // A recorded decode step reuses these frequencies only while they stay the same.
+    limitRecording(o.rope.invFreq.sameUpTo);
     const r = ops.ropeQk(q, kv.k, positions, o.rope.invFreq(maxOf(positions) + 1), o.rope.style);
     return { q: r.q, kv: { k: r.k, v: kv.v } };
   };
@@ -104,7 +97,7 @@ export function attention(ops: Ops, w: Weights, prefix: string, o: AttentionOpts
       ({ k, v } = kv!);
       if (slot) {
         slot.self ??= new KvCache(batch, kvHeads, headDim, ctx.cacheCapacity ?? Math.max(16, seq * 2), ctx.kvCache);
-        ({ k, v } = slot.self.append(kv!.k, kv!.v));
+        ({ k, v } = slot.self.append(kv!.k, kv!.v, ctx.ops.kvAppend));
       }
       keyPaddingMask = g.selfMask;
     }

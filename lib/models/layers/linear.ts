@@ -35,13 +35,31 @@ export interface LinearGroup {
 
 /** Projections of one x to several outputs ([name, outF] each) in one kernel call. */
 export function linearGroup(ops: Ops, w: Weights, parts: [string, number][], inF: number, opts: LinearOpts = {}): LinearGroup {
-  const ps = parts.map(([name, outF]) => params(w, name, inF, outF, opts));
+  return groupOf(ops, parts.map(([name, outF]) => params(w, name, inF, outF, opts)));
+}
+
+/**
+ * One stored projection whose output rows are several (GPT-2's c_attn: q | k | v), run as a group
+ * over row blocks of its weight, so no output is sliced apart in JS.
+ */
+export function fusedLinearGroup(ops: Ops, w: Weights, name: string, inF: number, outs: number[], opts: LinearOpts = {}): LinearGroup {
+  const all = params(w, name, inF, outs.reduce((a, b) => a + b, 0), opts);
+  let row = 0;
+  return groupOf(ops, outs.map((outF) => {
+    const rows = (x: W, per: number): W => ({ name: `${x.name}[${row}:${row + outF}]`, data: x.data.subarray(row * per, (row + outF) * per), dims: per === 1 ? [outF] : [outF, per], dtype: x.dtype });
+    const part = { weight: rows(all.weight, inF), bias: all.bias && rows(all.bias, 1) };
+    row += outF;
+    return part;
+  }));
+}
+
+function groupOf(ops: Ops, ps: { weight: W; bias: W | undefined }[]): LinearGroup {
   const subset = (indices: number[]) => {
     const weights = indices.map((i) => ps[i].weight);
     const biases = indices.map((i) => ps[i].bias);
     return (x: F32) => ops.linearGroup(x, weights, biases);
   };
-  return Object.assign(subset(parts.map((_, i) => i)), { subset });
+  return Object.assign(subset(ps.map((_, i) => i)), { subset });
 }
 
 const SCRATCH_ROWS = 8;

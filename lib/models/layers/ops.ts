@@ -34,6 +34,8 @@ export interface Ops {
   }): F32;
   /** One decode query per row [rows, 1, heads, headDim], each row over its own keys (a ragged step). */
   raggedAttention(args: { q: F32; rows: RaggedAttentionRow[]; scale?: number }): F32;
+  /** Writes k, v [batch, seq, kvHeads, headDim] into K/V caches [batch, capacity, kvHeads, headDim] from token row `at`. */
+  kvAppend(k: F32, v: F32, kCache: KvTensor, vCache: KvTensor, at: number): void;
   add(a: TensorLike<Float32Array>, b: TensorLike<Float32Array>): F32;
   mul(a: TensorLike<Float32Array>, b: TensorLike<Float32Array>): F32;
   siluMul(gate: F32, up: F32): F32;
@@ -98,6 +100,9 @@ export function bindOps(backend: BackendName): Ops {
     ropeQk: (q, k, positions, invFreq, style) => call('ropeQk', kernels.ropeQk, { q, k, positions, invFreq, style }),
     attention: (args) => call('attention', kernels.attention, args),
     raggedAttention: (args) => call('raggedAttention', kernels.raggedAttention, args),
+    kvAppend: (k, v, kCache, vCache, at) => {
+      call('kvAppend', kernels.kvAppend, { k, v, kCache, vCache, at });
+    },
     add: (a, b) => call('add', kernels.add, { a, b }),
     mul: (a, b) => call('mul', kernels.mul, { a, b }),
     siluMul: (gate, up) => call('siluMul', kernels.siluMul, { gate, up }),

@@ -71,11 +71,11 @@ export function scaledInvFreq(theta: number, dim: number, maxPositions: number, 
  * so a decode step reuses them instead of recomputing Math.pow per frequency in every layer, and
  * callers can compare two lengths' frequencies by identity. The arrays are shared: read only.
  */
-export function ropeFrequencies(theta: number, dim: number, maxPositions: number, s: RopeScaling | undefined): (seqLen: number) => Float32Array {
+export function ropeFrequencies(theta: number, dim: number, maxPositions: number, s: RopeScaling | undefined): RopeFrequencies {
   const short = scaledInvFreq(theta, dim, maxPositions, s, maxPositions);
-  if (s?.type !== 'dynamic') return () => short;
+  if (s?.type !== 'dynamic') return Object.assign(() => short, { sameUpTo: Infinity });
   const long = new Map<number, Float32Array>();
-  return (seqLen) => {
+  return Object.assign((seqLen: number) => {
     if (seqLen <= maxPositions) return short;
     let f = long.get(seqLen);
     if (!f) {
@@ -84,8 +84,11 @@ export function ropeFrequencies(theta: number, dim: number, maxPositions: number
       long.set(seqLen, f);
     }
     return f;
-  };
+  }, { sameUpTo: maxPositions });
 }
+
+/** Inverse frequencies for a sequence of a given length; every length <= sameUpTo gets the same array. */
+export type RopeFrequencies = ((seqLen: number) => Float32Array) & { sameUpTo: number };
 
 /** Positions 0..seq-1 after `past` cached tokens, for every row: [batch, seq]. */
 export function arangePositions(batch: number, seq: number, past = 0): Tensor<Int32Array> {

@@ -1,0 +1,211 @@
+// Decode plans (lib/models/plan.ts): a native decode step replayed as one addon call must give the
+// same logits, bit for bit, as the same step run kernel by kernel; it must stand aside when a step
+// is not a pure sequence of kernel calls (Mamba's JS slicing, a padded batch), when the cache has
+// to grow, and past the positions its RoPE frequencies hold for; and the addon's planCreate/planRun
+// validate what they are given.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+import type { SequenceState } from '../../lib/generation/kv-cache.js';
+import { loadLocal, type LocalModel } from '../../lib/models/local.js';
+import { planStatus } from '../../lib/models/plan.js';
+import { Tensor } from '../../lib/tensor.js';
+import { nativeLoaded } from '../helpers/backends.js';
+import { writeTinyCheckpoint } from '../helpers/tiny-checkpoint.js';
+
+const root = mkdtempSync(join(tmpdir(), 'attnscan-plan-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => {
+  delete process.env.ATTNSCAN_DECODE_PLAN;
+});
+
+async function tiny(arch: string, name: string, config: Record<string, unknown> = {}, kvCache: 'f32' | 'f16' = 'f32'): Promise<LocalModel> {
+  const dir = writeTinyCheckpoint(join(root, name), arch, { config });
+  return loadLocal(dir, { backend: 'native', kvCache });
+}
+
+/** Two states from one prompt stepped with the same tokens, one with plans and one without: every step's logits. */
+function paired(m: LocalModel, prompt: number[], steps: number, capacity?: number) {
+  const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
+  const ids = new Tensor(Int32Array.from(prompt), [1, prompt.length]);
+  const planned = m.net.begin!(ids, undefined, run, capacity).state;
+  const plain = m.net.begin!(ids, undefined, run, capacity).state;
+  const got: Float32Array[] = [];
+  const want: Float32Array[] = [];
+  const statuses: string[] = [];
+  let token = prompt[prompt.length - 1];
+  for (let i = 0; i < steps; i++) {
+    got.push(m.net.next!(planned, Int32Array.of(token), run));
+    process.env.ATTNSCAN_DECODE_PLAN = 'off';
+    want.push(m.net.next!(plain, Int32Array.of(token), run));
+    delete process.env.ATTNSCAN_DECODE_PLAN;
+    statuses.push(planStatus(planned));
+    token = (token * 31 + 7) % 90;
+  }
+  return { got, want, statuses, planned, plain };
+}
+
+function expectSameBits(got: Float32Array[], want: Float32Array[]) {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < got.length; i++) {
+    expect(Buffer.from(got[i].buffer, got[i].byteOffset, got[i].byteLength).equals(Buffer.from(want[i].buffer, want[i].byteOffset, want[i].byteLength)), `step ${i}`).toBe(true);
+  }
+}
+
+describe.runIf(nativeLoaded)('decode plans', () => {
+  it.each([
+    ['LlamaForCausalLM', 'f32'],
+    ['LlamaForCausalLM', 'f16'],
+    ['GPT2LMHeadModel', 'f32'],
+    ['GPT2LMHeadModel', 'f16'],
+  ] as const)('%s (%s cache): planned steps equal kernel-by-kernel steps bit for bit, and returned logits stay put', async (arch, kv) => {
+    const m = await tiny(arch, `${arch}-${kv}`, {}, kv);
+    try {
+      const r = paired(m, [3, 17, 20, 5, 9], 12, 64);
+      // Steps 1 and 2 are recorded; from the third on the plan runs.
+      expect(r.statuses.slice(0, 2)).toEqual(['recording', 'planned']);
+      expect(r.statuses.at(-1)).toBe('planned');
+      expectSameBits(r.got, r.want);
+      expect(planStatus(r.plain)).toBe('ATTNSCAN_DECODE_PLAN=off');
+      for (const [i, l] of r.planned.layers.entries()) expect(l.self!.length, `layer ${i}`).toBe(5 + 12);
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+
+  it('a cache at capacity grows the usual way and the next steps plan again', async () => {
+    const m = await tiny('LlamaForCausalLM', 'llama-grow');
+    try {
+      // Capacity 8 after a 4-token prompt: the plan covers positions 6..7, step 5 grows the cache.
+      const r = paired(m, [3, 17, 20, 5], 14, 8);
+      expectSameBits(r.got, r.want);
+      expect(r.statuses).toContain('planned');
+      expect(r.statuses.at(-1)).toBe('planned');
+      expect(r.statuses.indexOf('recording', 2)).toBeGreaterThan(0);
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+
+  it('dynamic NTK RoPE: the plan stops where the frequencies change, the steps stay exact', async () => {
+    const m = await tiny('LlamaForCausalLM', 'llama-ntk', { max_position_embeddings: 12, rope_scaling: { type: 'dynamic', factor: 2 } });
+    try {
+      const r = paired(m, [3, 17, 20, 5], 16, 64);
+      expectSameBits(r.got, r.want);
+      // Positions 4..11 may run planned; from 12 on each length has its own frequencies.
+      expect(r.statuses.slice(0, 6)).toContain('planned');
+      expect(r.statuses.at(-1)).not.toBe('planned');
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+
+  it('Mamba (JS slices between kernels) and a padded batch keep stepping kernel by kernel', async () => {
+    const mamba = await tiny('MambaForCausalLM', 'mamba');
+    try {
+      const r = paired(mamba, [3, 17, 20], 6);
+      expectSameBits(r.got, r.want);
+      expect(r.statuses.at(-1)).toMatch(/new buffer each step/);
+    } finally {
+      mamba.checkpoint.close();
+    }
+    const m = await tiny('LlamaForCausalLM', 'llama-pad');
+    try {
+      const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
+      const state: SequenceState = m.net.begin!(new Tensor(Int32Array.of(0, 3, 17, 8, 9, 10), [2, 3]), Uint8Array.of(0, 1, 1, 1, 1, 1), run, 32).state;
+      for (let i = 0; i < 4; i++) m.net.next!(state, Int32Array.of(5, 6), run);
+      expect(planStatus(state)).toBe('recording');
+      expect(state.plan).toBeUndefined();
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+
+  it('a bad token id in a planned step is a typed error, and the state is not advanced', async () => {
+    const m = await tiny('LlamaForCausalLM', 'llama-bad-id');
+    try {
+      const r = paired(m, [3, 17, 20], 4, 32);
+      expect(r.statuses.at(-1)).toBe('planned');
+      const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
+      const length = r.planned.length;
+      expect(() => m.net.next!(r.planned, Int32Array.of(1 << 20), run)).toThrow(expect.objectContaining({ name: 'ValueRangeError', message: expect.stringMatching(/ids\[0\] = 1048576 is outside/) }));
+      expect(r.planned.layers[0].self!.length).toBe(length);
+      // The next good step still matches the plain state's.
+      const a = m.net.next!(r.planned, Int32Array.of(4), run);
+      process.env.ATTNSCAN_DECODE_PLAN = 'off';
+      const b = m.net.next!(r.plain, Int32Array.of(4), run);
+      expectSameBits([a], [b]);
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+});
+
+describe.runIf(nativeLoaded)('planCreate / planRun in the addon', async () => {
+  const { loadNative } = await import('../../lib/backend/native.js');
+  const addon = loadNative().addon as unknown as {
+    planCreate(calls: unknown): { maxStep: number; calls: number };
+    planRun(plan: unknown, step: unknown): void;
+  };
+  const linear = () => ({ x: Float32Array.of(1, 2), weight: Float32Array.of(1, 0, 0, 1, 1, 1), out: new Float32Array(3), rows: 1, inFeatures: 2, outFeatures: 3, dtype: 'f32' });
+
+  it('runs its calls in order, reading what earlier calls wrote', () => {
+    const a = linear();
+    const b = { ...linear(), x: a.out.subarray(0, 2), weight: Float32Array.of(2, 0, 0, 2, 0, 0), out: new Float32Array(3) };
+    const plan = addon.planCreate([{ kernel: 'linear', args: a }, { kernel: 'linear', args: b }]);
+    expect(plan.calls).toBe(2);
+    expect(plan.maxStep).toBe(Infinity);
+    addon.planRun(plan, 0);
+    expect(Array.from(a.out)).toEqual([1, 2, 3]);
+    expect(Array.from(b.out)).toEqual([2, 4, 0]);
+  });
+
+  it('growing calls: kvAppend writes row grow + step, attention reads grow + step keys, bounded by capacity', () => {
+    const kCache = new Float32Array(4 * 2);
+    const vCache = new Float32Array(4 * 2);
+    const k = Float32Array.of(1, 0);
+    const v = Float32Array.of(5, 7);
+    const q = Float32Array.of(1, 0);
+    const out = new Float32Array(2);
+    const plan = addon.planCreate([
+      { kernel: 'kvAppend', args: { k, v, kCache, vCache, batch: 1, seq: 1, capacity: 4, row: 2, at: 0 }, grow: 0 },
+      { kernel: 'attention', args: { q, k: kCache, v: vCache, out, batch: 1, seqQ: 1, seqK: 4, heads: 1, kvHeads: 1, headDim: 2, causal: true }, grow: 1 },
+    ]);
+    expect(plan.maxStep).toBe(3);
+    addon.planRun(plan, 0);
+    expect(Array.from(out)).toEqual([5, 7]);
+    v.set([1, 1]);
+    addon.planRun(plan, 1);
+    expect(Array.from(kCache.subarray(0, 4))).toEqual([1, 0, 1, 0]);
+    expect(out[0]).toBeCloseTo(3, 6);
+    expect(() => addon.planRun(plan, 4)).toThrow(expect.objectContaining({ code: 'ERR_RANGE', message: expect.stringContaining('step must be an integer in [0, 3]') }));
+  });
+
+  it('refuses bad plans with the call and field named', () => {
+    expect(() => addon.planCreate('x')).toThrow(expect.objectContaining({ code: 'ERR_DTYPE' }));
+    expect(() => addon.planCreate([])).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
+    expect(() => addon.planCreate([{ kernel: 'nope', args: {} }])).toThrow(expect.objectContaining({ code: 'ERR_RANGE', message: expect.stringContaining("unknown kernel 'nope'") }));
+    expect(() => addon.planCreate([{ kernel: 'linear', args: { ...linear(), out: new Float32Array(2) } }])).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('plan: call 0 (linear): out has 2 elements') }),
+    );
+    expect(() => addon.planCreate([{ kernel: 'linear', args: linear(), grow: 1 }])).toThrow(expect.objectContaining({ code: 'ERR_RANGE', message: expect.stringContaining('only attention and kvAppend') }));
+    expect(() => addon.planCreate([{ kernel: 'linear', args: linear(), grow: -1 }])).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
+    const q = new Float32Array(2);
+    expect(() => addon.planCreate([{ kernel: 'attention', args: { q, k: new Float32Array(8), v: new Float32Array(8), out: new Float32Array(2), keyMask: new Uint8Array(4), batch: 1, seqQ: 1, seqK: 4, heads: 1, kvHeads: 1, headDim: 2 }, grow: 1 }])).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('no keyMask') }),
+    );
+  });
+
+  it('refuses foreign objects, bad steps and detached buffers', () => {
+    const a = linear();
+    const plan = addon.planCreate([{ kernel: 'linear', args: a }]);
+    expect(() => addon.planRun({}, 0)).toThrow(expect.objectContaining({ code: 'ERR_DTYPE', message: expect.stringContaining('made by planCreate') }));
+    expect(() => addon.planRun(plan, -1)).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
+    expect(() => addon.planRun(plan, 0.5)).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
+    structuredClone(a.out.buffer, { transfer: [a.out.buffer] });
+    expect(() => addon.planRun(plan, 0)).toThrow(expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('detached') }));
+  });
+});
