@@ -22,8 +22,8 @@ afterEach(() => {
   delete process.env.ATTNSCAN_DECODE_PLAN;
 });
 
-async function tiny(arch: string, name: string, config: Record<string, unknown> = {}, kvCache: 'f32' | 'f16' = 'f32'): Promise<LocalModel> {
-  const dir = writeTinyCheckpoint(join(root, name), arch, { config });
+async function tiny(arch: string, name: string, config: Record<string, unknown> = {}, kvCache: 'f32' | 'f16' = 'f32', dtype?: 'F16' | 'BF16'): Promise<LocalModel> {
+  const dir = writeTinyCheckpoint(join(root, name), arch, { config, dtype });
   return loadLocal(dir, { backend: 'native', kvCache });
 }
 
@@ -71,6 +71,17 @@ describe.runIf(nativeLoaded)('decode plans', () => {
       expectSameBits(r.got, r.want);
       expect(planStatus(r.plain)).toBe('ATTNSCAN_DECODE_PLAN=off');
       for (const [i, l] of r.planned.layers.entries()) expect(l.self!.length, `layer ${i}`).toBe(5 + 12);
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+
+  it.each(['F16', 'BF16'] as const)('%s weights plan and stay exact', async (dtype) => {
+    const m = await tiny('LlamaForCausalLM', `llama-${dtype}`, { tie_word_embeddings: false }, 'f16', dtype);
+    try {
+      const r = paired(m, [3, 17, 20, 5], 8, 32);
+      expect(r.statuses.at(-1)).toBe('planned');
+      expectSameBits(r.got, r.want);
     } finally {
       m.checkpoint.close();
     }
