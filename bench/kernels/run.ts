@@ -17,6 +17,7 @@ import * as attention from './attention.bench.js';
 import * as conv from './conv.bench.js';
 import * as elementwise from './elementwise.bench.js';
 import * as embedding from './embedding.bench.js';
+import * as kvcache from './kvcache.bench.js';
 import {
   type BenchCase,
   type Driver,
@@ -58,6 +59,7 @@ const families: [string, (mode: Mode) => BenchCase[]][] = [
   ['softmax', softmax.benchCases],
   ['rope', rope.benchCases],
   ['embedding', embedding.benchCases],
+  ['kvcache', kvcache.benchCases],
   ['act', act.benchCases],
   ['elementwise', elementwise.benchCases],
 ];

@@ -34,6 +34,8 @@ interface Capture {
 
 interface Plan {
   handle: object;
+  /** Each call's kernel name (and, for the matmuls, the weight's [out, in]). */
+  names: string[];
   maxStep: number;
   ids: Int32Array;
   positions: Int32Array;
@@ -49,7 +51,7 @@ interface Slot {
   off?: string;
 }
 
-type Addon = { planCreate(calls: unknown[]): { maxStep: number }; planRun(plan: object, step: number): void };
+type Addon = { planCreate(calls: unknown[]): { maxStep: number }; planRun(plan: object, step: number, seconds?: Float64Array): void };
 
 const OUTPUTS = /^(out\d*|kOut|y|lastState|newState|kCache|vCache)$/;
 const SNAPSHOT_MAX_BYTES = 1 << 20;
@@ -190,8 +192,8 @@ function build(a: Capture, b: Capture, state: SequenceState): Plan | string {
     for (const v of Object.values(c.args)) if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) markAsUntransferable(v.buffer);
   }
   const handle = addon.planCreate(made.calls);
-  const logits = b.logits;
-  return { handle, maxStep: handle.maxStep, ...own, logits, positionLimit: Math.min(a.positionLimit, b.positionLimit), caches };
+  const names = made.calls.map(({ kernel, args }) => (args.outFeatures !== undefined ? `${kernel} [${args.outFeatures}, ${args.inFeatures}]` : kernel));
+  return { handle, names, maxStep: handle.maxStep, ...own, logits: b.logits, positionLimit: Math.min(a.positionLimit, b.positionLimit), caches };
 }
 
 /**
@@ -242,4 +244,21 @@ function run(p: Plan, inputs: StepInputs, length: number): Float32Array {
   }
   for (const c of p.caches) c.cache.appended(1);
   return p.logits.slice();
+}
+
+/**
+ * Benchmarks: runs the state's plan `runs` times at its current step without advancing the state
+ * (the same cache row is rewritten) and returns each call's mean wall time, in plan order.
+ */
+export function profilePlan(state: SequenceState, runs: number): { kernel: string; seconds: number }[] | undefined {
+  const p = (state.plan as Slot | undefined)?.plan;
+  if (!p) return undefined;
+  const addon = loadNative().addon as unknown as Addon;
+  const t = new Float64Array(p.names.length);
+  const sum = new Float64Array(p.names.length);
+  for (let r = 0; r < runs; r++) {
+    addon.planRun(p.handle, state.length, t);
+    for (let i = 0; i < t.length; i++) sum[i] += t[i];
+  }
+  return p.names.map((kernel, i) => ({ kernel, seconds: sum[i] / runs }));
 }

@@ -7,8 +7,11 @@
 // `grow` ties one length to the step: attention reads seqK = grow + step keys (its args give K and
 // V at full capacity as seqK: batch 1, no key mask, no bias) and kvAppend writes at row
 // at = grow + step. planRun checks that every such call fits before running any of them.
+// planRun(plan, step, seconds): a Float64Array with one element per call also gets each call's
+// wall time (benchmarks break a step down by kernel with it).
 #include <napi.h>
 
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -173,6 +176,7 @@ Napi::Value PlanCreate(const Napi::CallbackInfo& info) {
   plan.release();
   Napi::Object o(env, obj);
   o.Set("calls", Napi::Number::New(env, double(n)));
+  o.Set("buffers", Napi::Number::New(env, double(raw->array_buffers.size())));
   o.Set("maxStep", Napi::Number::New(env, raw->max_step == INT64_MAX ? INFINITY : double(raw->max_step)));
   return o;
 }
@@ -194,10 +198,19 @@ Napi::Value PlanRun(const Napi::CallbackInfo& info) {
     if (napi_get_reference_value(env, r, &ab) != napi_ok || !ab || napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached)
       return fail(env, Status::shape, "a buffer of this plan was detached (transferred); make a new plan");
   }
+  double* seconds = nullptr;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[2].As<Napi::TypedArray>().ElementLength() != plan->calls.size())
+      return fail(env, Status::dtype, "seconds must be a Float64Array with one element per call (" + std::to_string(plan->calls.size()) + ")");
+    seconds = info[2].As<Napi::Float64Array>().Data();
+  }
   const int64_t step = int64_t(d);
-  for (const StepFn& call : plan->calls) {
-    const Result r = call(step);
+  for (size_t i = 0; i < plan->calls.size(); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Result r = plan->calls[i](step);
     if (!r.ok()) return fail(env, r.status, r.message);
+    if (seconds) seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return env.Undefined();
 }

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <string>
-#include <utility>
 
 #include "kernels/embedding/embedding.h"
 #include "kernels/norm/norm.h"
@@ -110,15 +109,20 @@ KvAppendArgs read_kv_append(ArgCheck& r) {
   a.v_cache = a.dtype == KvDtype::f16 ? static_cast<void*>(r.u16_out("vCache", cache)) : static_cast<void*>(r.f32("vCache", cache));
   // The rows are copied in order: a cache sharing bytes with the other cache or with a source would
   // be overwritten before it is read.
-  const size_t es = a.dtype == KvDtype::f16 ? 2 : 4;
-  const auto bytes = [](const void* p, size_t len) { return std::make_pair(static_cast<const char*>(p), static_cast<const char*>(p) + len); };
-  const auto kc = bytes(a.k_cache, size_t(cache) * es), vc = bytes(a.v_cache, size_t(cache) * es);
-  const auto ks = bytes(a.k, size_t(n) * 4), vs = bytes(a.v, size_t(n) * 4);
-  const auto overlap = [](std::pair<const char*, const char*> x, std::pair<const char*, const char*> y) {
-    return x.first && y.first && x.first < x.second && y.first < y.second && x.first < y.second && y.first < x.second;
-  };
-  if (r.ok() && (overlap(kc, vc) || overlap(kc, ks) || overlap(kc, vs) || overlap(vc, ks) || overlap(vc, vs)))
-    r.fail(Status::shape, "kCache and vCache must not share memory with each other, k or v");
+  if (r.ok()) {
+    struct Span {
+      uintptr_t begin, end;
+    };
+    const size_t es = a.dtype == KvDtype::f16 ? 2 : 4;
+    const auto span = [](const void* p, int64_t count, size_t size) {
+      const uintptr_t b = reinterpret_cast<uintptr_t>(p);
+      return Span{b, b + uintptr_t(count) * size};
+    };
+    const Span kc = span(a.k_cache, cache, es), vc = span(a.v_cache, cache, es), ks = span(a.k, n, 4), vs = span(a.v, n, 4);
+    const auto overlap = [](Span x, Span y) { return x.begin < x.end && y.begin < y.end && x.begin < y.end && y.begin < x.end; };
+    if (overlap(kc, vc) || overlap(kc, ks) || overlap(kc, vs) || overlap(vc, ks) || overlap(vc, vs))
+      r.fail(Status::shape, "kCache and vCache must not share memory with each other, k or v");
+  }
   return a;
 }
 Result run_kv_append(const KvAppendArgs& a) { return kv_append(a); }

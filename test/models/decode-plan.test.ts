@@ -1,8 +1,8 @@
 // Decode plans (lib/models/plan.ts): a native decode step replayed as one addon call must give the
 // same logits, bit for bit, as the same step run kernel by kernel; it must stand aside when a step
 // is not a pure sequence of kernel calls (Mamba's JS slicing, a padded batch), when the cache has
-// to grow, and past the positions its RoPE frequencies hold for; and the addon's planCreate/planRun
-// validate what they are given.
+// to grow, and past the positions its RoPE frequencies hold for. The addon's planCreate/planRun:
+// test/addon/plan.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import type { SequenceState } from '../../lib/generation/kv-cache.js';
 import { loadLocal, type LocalModel } from '../../lib/models/local.js';
-import { planStatus } from '../../lib/models/plan.js';
+import { planStatus, profilePlan } from '../../lib/models/plan.js';
 import { Tensor } from '../../lib/tensor.js';
 import { nativeLoaded } from '../helpers/backends.js';
 import { writeTinyCheckpoint } from '../helpers/tiny-checkpoint.js';
@@ -22,8 +22,8 @@ afterEach(() => {
   delete process.env.ATTNSCAN_DECODE_PLAN;
 });
 
-async function tiny(arch: string, name: string, config: Record<string, unknown> = {}, kvCache: 'f32' | 'f16' = 'f32'): Promise<LocalModel> {
-  const dir = writeTinyCheckpoint(join(root, name), arch, { config });
+async function tiny(arch: string, name: string, config: Record<string, unknown> = {}, kvCache: 'f32' | 'f16' = 'f32', dtype?: 'F16' | 'BF16'): Promise<LocalModel> {
+  const dir = writeTinyCheckpoint(join(root, name), arch, { config, dtype });
   return loadLocal(dir, { backend: 'native', kvCache });
 }
 
@@ -71,6 +71,17 @@ describe.runIf(nativeLoaded)('decode plans', () => {
       expectSameBits(r.got, r.want);
       expect(planStatus(r.plain)).toBe('ATTNSCAN_DECODE_PLAN=off');
       for (const [i, l] of r.planned.layers.entries()) expect(l.self!.length, `layer ${i}`).toBe(5 + 12);
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+
+  it.each(['F16', 'BF16'] as const)('%s weights plan and stay exact', async (dtype) => {
+    const m = await tiny('LlamaForCausalLM', `llama-${dtype}`, { tie_word_embeddings: false }, 'f16', dtype);
+    try {
+      const r = paired(m, [3, 17, 20, 5], 8, 32);
+      expect(r.statuses.at(-1)).toBe('planned');
+      expectSameBits(r.got, r.want);
     } finally {
       m.checkpoint.close();
     }
@@ -124,6 +135,26 @@ describe.runIf(nativeLoaded)('decode plans', () => {
     }
   });
 
+  it('profilePlan times each call without advancing the state', async () => {
+    const m = await tiny('LlamaForCausalLM', 'llama-profile');
+    try {
+      const r = paired(m, [3, 17, 20], 4, 32);
+      const length = r.planned.length;
+      const calls = profilePlan(r.planned, 3)!;
+      expect(calls.map((c) => c.kernel)).toContain('attention');
+      expect(calls.some((c) => c.kernel.startsWith('linear ['))).toBe(true);
+      for (const c of calls) expect(c.seconds).toBeGreaterThanOrEqual(0);
+      expect(r.planned.length).toBe(length);
+      const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
+      const a = m.net.next!(r.planned, Int32Array.of(4), run);
+      process.env.ATTNSCAN_DECODE_PLAN = 'off';
+      expectSameBits([a], [m.net.next!(r.plain, Int32Array.of(4), run)]);
+      expect(profilePlan(r.plain, 1)).toBeUndefined();
+    } finally {
+      m.checkpoint.close();
+    }
+  });
+
   it('a bad token id in a planned step is a typed error, and the state is not advanced', async () => {
     const m = await tiny('LlamaForCausalLM', 'llama-bad-id');
     try {
@@ -141,71 +172,5 @@ describe.runIf(nativeLoaded)('decode plans', () => {
     } finally {
       m.checkpoint.close();
     }
-  });
-});
-
-describe.runIf(nativeLoaded)('planCreate / planRun in the addon', async () => {
-  const { loadNative } = await import('../../lib/backend/native.js');
-  const addon = loadNative().addon as unknown as {
-    planCreate(calls: unknown): { maxStep: number; calls: number };
-    planRun(plan: unknown, step: unknown): void;
-  };
-  const linear = () => ({ x: Float32Array.of(1, 2), weight: Float32Array.of(1, 0, 0, 1, 1, 1), out: new Float32Array(3), rows: 1, inFeatures: 2, outFeatures: 3, dtype: 'f32' });
-
-  it('runs its calls in order, reading what earlier calls wrote', () => {
-    const a = linear();
-    const b = { ...linear(), x: a.out.subarray(0, 2), weight: Float32Array.of(2, 0, 0, 2, 0, 0), out: new Float32Array(3) };
-    const plan = addon.planCreate([{ kernel: 'linear', args: a }, { kernel: 'linear', args: b }]);
-    expect(plan.calls).toBe(2);
-    expect(plan.maxStep).toBe(Infinity);
-    addon.planRun(plan, 0);
-    expect(Array.from(a.out)).toEqual([1, 2, 3]);
-    expect(Array.from(b.out)).toEqual([2, 4, 0]);
-  });
-
-  it('growing calls: kvAppend writes row grow + step, attention reads grow + step keys, bounded by capacity', () => {
-    const kCache = new Float32Array(4 * 2);
-    const vCache = new Float32Array(4 * 2);
-    const k = Float32Array.of(1, 0);
-    const v = Float32Array.of(5, 7);
-    const q = Float32Array.of(1, 0);
-    const out = new Float32Array(2);
-    const plan = addon.planCreate([
-      { kernel: 'kvAppend', args: { k, v, kCache, vCache, batch: 1, seq: 1, capacity: 4, row: 2, at: 0 }, grow: 0 },
-      { kernel: 'attention', args: { q, k: kCache, v: vCache, out, batch: 1, seqQ: 1, seqK: 4, heads: 1, kvHeads: 1, headDim: 2, causal: true }, grow: 1 },
-    ]);
-    expect(plan.maxStep).toBe(3);
-    addon.planRun(plan, 0);
-    expect(Array.from(out)).toEqual([5, 7]);
-    v.set([1, 1]);
-    addon.planRun(plan, 1);
-    expect(Array.from(kCache.subarray(0, 4))).toEqual([1, 0, 1, 0]);
-    expect(out[0]).toBeCloseTo(3, 6);
-    expect(() => addon.planRun(plan, 4)).toThrow(expect.objectContaining({ code: 'ERR_RANGE', message: expect.stringContaining('step must be an integer in [0, 3]') }));
-  });
-
-  it('refuses bad plans with the call and field named', () => {
-    expect(() => addon.planCreate('x')).toThrow(expect.objectContaining({ code: 'ERR_DTYPE' }));
-    expect(() => addon.planCreate([])).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
-    expect(() => addon.planCreate([{ kernel: 'nope', args: {} }])).toThrow(expect.objectContaining({ code: 'ERR_RANGE', message: expect.stringContaining("unknown kernel 'nope'") }));
-    expect(() => addon.planCreate([{ kernel: 'linear', args: { ...linear(), out: new Float32Array(2) } }])).toThrow(
-      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('plan: call 0 (linear): out has 2 elements') }),
-    );
-    expect(() => addon.planCreate([{ kernel: 'linear', args: linear(), grow: 1 }])).toThrow(expect.objectContaining({ code: 'ERR_RANGE', message: expect.stringContaining('only attention and kvAppend') }));
-    expect(() => addon.planCreate([{ kernel: 'linear', args: linear(), grow: -1 }])).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
-    const q = new Float32Array(2);
-    expect(() => addon.planCreate([{ kernel: 'attention', args: { q, k: new Float32Array(8), v: new Float32Array(8), out: new Float32Array(2), keyMask: new Uint8Array(4), batch: 1, seqQ: 1, seqK: 4, heads: 1, kvHeads: 1, headDim: 2 }, grow: 1 }])).toThrow(
-      expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('no keyMask') }),
-    );
-  });
-
-  it('refuses foreign objects, bad steps and detached buffers', () => {
-    const a = linear();
-    const plan = addon.planCreate([{ kernel: 'linear', args: a }]);
-    expect(() => addon.planRun({}, 0)).toThrow(expect.objectContaining({ code: 'ERR_DTYPE', message: expect.stringContaining('made by planCreate') }));
-    expect(() => addon.planRun(plan, -1)).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
-    expect(() => addon.planRun(plan, 0.5)).toThrow(expect.objectContaining({ code: 'ERR_RANGE' }));
-    structuredClone(a.out.buffer, { transfer: [a.out.buffer] });
-    expect(() => addon.planRun(plan, 0)).toThrow(expect.objectContaining({ code: 'ERR_SHAPE', message: expect.stringContaining('detached') }));
   });
 });
