@@ -93,7 +93,7 @@ describe('uninitialized outputs', () => {
       expect(data.byteOffset).toBe(0);
       expect(data.buffer.byteLength).toBe(4 * data.length);
       const copy = Float32Array.from(data);
-      const moved = structuredClone(data, { transfer: [data.buffer] });
+      const moved = structuredClone(data, { transfer: [data.buffer as ArrayBuffer] });
       expect(data.byteLength).toBe(0);
       expect(moved).toEqual(copy);
     }
