@@ -28,7 +28,10 @@ const char* decide_and_apply() {
   if (mode != nullptr && *mode != '\0' && std::strcmp(mode, "tuned") != 0) {
     return "system (ATTNSCAN_MALLOC is neither 'tuned' nor 'system')";
   }
-#if defined(__GLIBC__)
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer's allocator replaces glibc's (mallopt does nothing there).
+  return "system (AddressSanitizer's allocator)";
+#elif defined(__GLIBC__)
   if (environment_sets_malloc()) return "system (the environment sets glibc malloc options)";
   constexpr int kMiB = 1 << 20;
   const bool ok = mallopt(M_MMAP_THRESHOLD, 32 * kMiB) == 1 && mallopt(M_TRIM_THRESHOLD, 128 * kMiB) == 1 &&
