@@ -32,11 +32,13 @@ interface Capture {
   snapshots: Map<ArrayBufferView, Uint8Array>;
 }
 
+/** planCreate's object: the steps it can run are 0..maxStep. */
+type PlanHandle = { maxStep: number };
+
 interface Plan {
-  handle: object;
+  handle: PlanHandle;
   /** Each call's kernel name (and, for the matmuls, the weight's [out, in]). */
   names: string[];
-  maxStep: number;
   ids: Int32Array;
   positions: Int32Array;
   logits: Float32Array;
@@ -51,7 +53,7 @@ interface Slot {
   off?: string;
 }
 
-type Addon = { planCreate(calls: unknown[]): { maxStep: number }; planRun(plan: object, step: number, seconds?: Float64Array): void };
+type Addon = { planCreate(calls: unknown[]): PlanHandle; planRun(plan: PlanHandle, step: number, seconds?: Float64Array): void };
 
 const OUTPUTS = /^(out\d*|kOut|y|lastState|newState|kCache|vCache)$/;
 const SNAPSHOT_MAX_BYTES = 1 << 20;
@@ -193,7 +195,7 @@ function build(a: Capture, b: Capture, state: SequenceState): Plan | string {
   }
   const handle = addon.planCreate(made.calls);
   const names = made.calls.map(({ kernel, args }) => (args.outFeatures !== undefined ? `${kernel} [${args.outFeatures}, ${args.inFeatures}]` : kernel));
-  return { handle, names, maxStep: handle.maxStep, ...own, logits: b.logits, positionLimit: Math.min(a.positionLimit, b.positionLimit), caches };
+  return { handle, names, ...own, logits: b.logits, positionLimit: Math.min(a.positionLimit, b.positionLimit), caches };
 }
 
 /**
@@ -229,7 +231,7 @@ export function plannedStep(state: SequenceState, inputs: StepInputs, step: () =
 }
 
 function usable(p: Plan, inputs: StepInputs, length: number): boolean {
-  if (inputs.ids.length !== p.ids.length || inputs.positions.length !== p.positions.length || length > p.maxStep) return false;
+  if (inputs.ids.length !== p.ids.length || inputs.positions.length !== p.positions.length || length > p.handle.maxStep) return false;
   for (const x of inputs.positions) if (x + 1 > p.positionLimit) return false;
   return p.caches.every(({ cache, k, v }) => cache.length === length && cache.stores(k, v));
 }

@@ -3,7 +3,7 @@ import { ShapeError, ValueRangeError } from '../errors.js';
 import type { TensorLike } from '../tensor.js';
 import { kvPair, type KvTensor } from './attention.js';
 import { defineKernel } from './define.js';
-import { argsObject, expectDims, intOption, tensorArg } from './validate.js';
+import { argsObject, expectDims, intOption, sharesMemory, tensorArg } from './validate.js';
 
 export interface KvAppendArgs {
   /** [batch, seq, kvHeads, headDim] f32: the step's keys. */
@@ -19,11 +19,6 @@ export interface KvAppendArgs {
 }
 
 const NAME = 'kvAppend';
-
-function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 &&
-    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
 
 export const kvAppend = defineKernel<KvAppendArgs, { k: KvTensor; v: KvTensor }>({
   name: NAME,
@@ -42,10 +37,10 @@ export const kvAppend = defineKernel<KvAppendArgs, { k: KvTensor; v: KvTensor }>
     const kc = caches.k.data;
     const vc = caches.v.data;
     for (const [name, other] of [['vCache', vc], ['k', k.data], ['v', v.data]] as const) {
-      if (overlaps(kc, other)) throw new ValueRangeError(`${NAME}: kCache shares memory with ${name}`);
+      if (sharesMemory(kc, other)) throw new ValueRangeError(`${NAME}: kCache shares memory with ${name}`);
     }
     for (const [name, other] of [['k', k.data], ['v', v.data]] as const) {
-      if (overlaps(vc, other)) throw new ValueRangeError(`${NAME}: vCache shares memory with ${name}`);
+      if (sharesMemory(vc, other)) throw new ValueRangeError(`${NAME}: vCache shares memory with ${name}`);
     }
     const row = kvHeads * headDim;
     return {

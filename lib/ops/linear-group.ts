@@ -7,7 +7,7 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import { defineKernel } from './define.js';
 import { indexedKeys } from './keys.js';
 import { type CheckedLinear, checkLinear, type LinearWeight } from './linear.js';
-import { argsObject, enumOption, expectDims, tensorArg } from './validate.js';
+import { argsObject, enumOption, expectDims, sharesMemory, tensorArg } from './validate.js';
 
 const MAX_PARTS = 8;
 
@@ -36,10 +36,6 @@ export interface GatedLinearArgs {
 }
 
 const PART_KEYS = indexedKeys(['weight', 'dtype', 'bias', 'out', 'outFeatures'] as const, MAX_PARTS);
-
-function overlaps(a: Float32Array, b: Float32Array): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
 
 function part(c: CheckedLinear): LinearPart & { out: Tensor } {
   const out = new Tensor(new Float32Array(c.rows * c.outF), c.outDims);
@@ -95,7 +91,7 @@ export const gatedLinear = defineKernel<GatedLinearArgs, Tensor>({
     } else {
       const out = tensorArg(name, 'out', a.out, Float32Array, g.outDims.length);
       expectDims(name, 'out', out.dims, g.outDims);
-      if (overlaps(out.data, g.x.data)) throw new ValueRangeError(`${name}: out must not overlap x`);
+      if (sharesMemory(out.data, g.x.data)) throw new ValueRangeError(`${name}: out must not overlap x`);
       h = new Tensor(out.data, g.outDims);
     }
     return {

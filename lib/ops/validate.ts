@@ -100,6 +100,12 @@ export function argsObject(kernel: string, args: unknown): Record<string, unknow
   return args as Record<string, unknown>;
 }
 
+/** Whether two views share a byte (views of nothing share none). */
+export function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 &&
+    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
 /**
  * The output of a kernel that accepts a caller-provided `out` (a model reusing its buffers skips
  * the allocation and zero-fill, which costs as much as a one-pass kernel): a Float32Array tensor
@@ -121,13 +127,11 @@ export function outArg(
   expectDims(kernel, 'out', out.dims, dims);
   const o = out.data;
   for (const [name, v] of Object.entries(inputs)) {
-    if (!v || v.buffer !== o.buffer || v.byteLength === 0 || o.byteLength === 0) continue;
+    if (!v || !sharesMemory(v, o)) continue;
     const same = v.byteOffset === o.byteOffset && v.byteLength === o.byteLength;
     if (same && inPlace.includes(name)) continue;
-    if (v.byteOffset < o.byteOffset + o.byteLength && o.byteOffset < v.byteOffset + v.byteLength) {
-      const allowed = inPlace.length ? ` (only ${inPlace.join(' or ')} may be passed as out itself)` : '';
-      throw new ValueRangeError(`${kernel}: out shares memory with ${name}${allowed}`);
-    }
+    const allowed = inPlace.length ? ` (only ${inPlace.join(' or ')} may be passed as out itself)` : '';
+    throw new ValueRangeError(`${kernel}: out shares memory with ${name}${allowed}`);
   }
   return out instanceof Tensor ? out : new Tensor(o, out.dims);
 }

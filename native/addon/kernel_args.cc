@@ -11,6 +11,12 @@
 
 namespace attnscan {
 
+// Two non-empty byte ranges share a byte.
+static bool bytes_overlap(const void* p, size_t p_bytes, const void* q, size_t q_bytes) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(q);
+  return p && q && p_bytes && q_bytes && a < b + q_bytes && b < a + p_bytes;
+}
+
 // [begin, begin + n) and [other, other + n) share an element without being the same buffer.
 static bool partial_overlap(const float* p, const float* q, int64_t n) {
   return p && q && p != q && p < q + n && q < p + n;
@@ -40,6 +46,11 @@ KvDtype read_kv_dtype(ArgCheck& r) {
 // A K or V buffer of `length` elements of the stated dtype.
 const void* read_kv(ArgCheck& r, const char* name, KvDtype dt, int64_t length) {
   return dt == KvDtype::f16 ? static_cast<const void*>(r.u16(name, length)) : static_cast<const void*>(r.f32(name, length));
+}
+
+// The same for a cache the kernel writes.
+void* read_kv_out(ArgCheck& r, const char* name, KvDtype dt, int64_t length) {
+  return dt == KvDtype::f16 ? static_cast<void*>(r.u16_out(name, length)) : static_cast<void*>(r.f32(name, length));
 }
 }  // namespace
 
@@ -105,22 +116,14 @@ KvAppendArgs read_kv_append(ArgCheck& r) {
   const int64_t cache = r.product({a.batch, a.capacity, a.row});
   a.k = r.f32("k", n);
   a.v = r.f32("v", n);
-  a.k_cache = a.dtype == KvDtype::f16 ? static_cast<void*>(r.u16_out("kCache", cache)) : static_cast<void*>(r.f32("kCache", cache));
-  a.v_cache = a.dtype == KvDtype::f16 ? static_cast<void*>(r.u16_out("vCache", cache)) : static_cast<void*>(r.f32("vCache", cache));
+  a.k_cache = read_kv_out(r, "kCache", a.dtype, cache);
+  a.v_cache = read_kv_out(r, "vCache", a.dtype, cache);
   // The rows are copied in order: a cache sharing bytes with the other cache or with a source would
   // be overwritten before it is read.
   if (r.ok()) {
-    struct Span {
-      uintptr_t begin, end;
-    };
-    const size_t es = a.dtype == KvDtype::f16 ? 2 : 4;
-    const auto span = [](const void* p, int64_t count, size_t size) {
-      const uintptr_t b = reinterpret_cast<uintptr_t>(p);
-      return Span{b, b + uintptr_t(count) * size};
-    };
-    const Span kc = span(a.k_cache, cache, es), vc = span(a.v_cache, cache, es), ks = span(a.k, n, 4), vs = span(a.v, n, 4);
-    const auto overlap = [](Span x, Span y) { return x.begin < x.end && y.begin < y.end && x.begin < y.end && y.begin < x.end; };
-    if (overlap(kc, vc) || overlap(kc, ks) || overlap(kc, vs) || overlap(vc, ks) || overlap(vc, vs))
+    const size_t cb = size_t(cache) * (a.dtype == KvDtype::f16 ? 2 : 4), sb = size_t(n) * sizeof(float);
+    if (bytes_overlap(a.k_cache, cb, a.v_cache, cb) || bytes_overlap(a.k_cache, cb, a.k, sb) || bytes_overlap(a.k_cache, cb, a.v, sb) ||
+        bytes_overlap(a.v_cache, cb, a.k, sb) || bytes_overlap(a.v_cache, cb, a.v, sb))
       r.fail(Status::shape, "kCache and vCache must not share memory with each other, k or v");
   }
   return a;
@@ -252,7 +255,7 @@ ConvArgs read_causal_conv1d(ArgCheck& r) {
   a.state = r.f32("state", states, true);
   a.y = r.f32("y", tokens);
   a.new_state = r.f32("newState", states);
-  if (r.ok() && a.state && a.new_state && a.state < a.new_state + states && a.new_state < a.state + states)
+  if (r.ok() && bytes_overlap(a.state, size_t(states) * sizeof(float), a.new_state, size_t(states) * sizeof(float)))
     r.fail(Status::shape, "newState must not overlap state");
   return a;
 }

@@ -27,9 +27,20 @@ async function tiny(arch: string, name: string, config: Record<string, unknown> 
   return loadLocal(dir, { backend: 'native', kvCache });
 }
 
+const runOf = (m: LocalModel) => ({ ops: m.ops, checkAbort() {}, kvCache: m.kvCache });
+
+/** One token into a state that plans and into one that does not: both steps' logits. */
+function stepBoth(m: LocalModel, planned: SequenceState, plain: SequenceState, token: number) {
+  const got = m.net.next!(planned, Int32Array.of(token), runOf(m));
+  process.env.ATTNSCAN_DECODE_PLAN = 'off';
+  const want = m.net.next!(plain, Int32Array.of(token), runOf(m));
+  delete process.env.ATTNSCAN_DECODE_PLAN;
+  return { got, want };
+}
+
 /** Two states from one prompt stepped with the same tokens, one with plans and one without: every step's logits. */
 function paired(m: LocalModel, prompt: number[], steps: number, capacity?: number) {
-  const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
+  const run = runOf(m);
   const ids = new Tensor(Int32Array.from(prompt), [1, prompt.length]);
   const planned = m.net.begin!(ids, undefined, run, capacity).state;
   const plain = m.net.begin!(ids, undefined, run, capacity).state;
@@ -38,10 +49,9 @@ function paired(m: LocalModel, prompt: number[], steps: number, capacity?: numbe
   const statuses: string[] = [];
   let token = prompt[prompt.length - 1];
   for (let i = 0; i < steps; i++) {
-    got.push(m.net.next!(planned, Int32Array.of(token), run));
-    process.env.ATTNSCAN_DECODE_PLAN = 'off';
-    want.push(m.net.next!(plain, Int32Array.of(token), run));
-    delete process.env.ATTNSCAN_DECODE_PLAN;
+    const step = stepBoth(m, planned, plain, token);
+    got.push(step.got);
+    want.push(step.want);
     statuses.push(planStatus(planned));
     token = (token * 31 + 7) % 90;
   }
@@ -125,7 +135,7 @@ describe.runIf(nativeLoaded)('decode plans', () => {
     }
     const m = await tiny('LlamaForCausalLM', 'llama-pad');
     try {
-      const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
+      const run = runOf(m);
       const state: SequenceState = m.net.begin!(new Tensor(Int32Array.of(0, 3, 17, 8, 9, 10), [2, 3]), Uint8Array.of(0, 1, 1, 1, 1, 1), run, 32).state;
       for (let i = 0; i < 4; i++) m.net.next!(state, Int32Array.of(5, 6), run);
       expect(planStatus(state)).toBe('recording');
@@ -145,10 +155,8 @@ describe.runIf(nativeLoaded)('decode plans', () => {
       expect(calls.some((c) => c.kernel.startsWith('linear ['))).toBe(true);
       for (const c of calls) expect(c.seconds).toBeGreaterThanOrEqual(0);
       expect(r.planned.length).toBe(length);
-      const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
-      const a = m.net.next!(r.planned, Int32Array.of(4), run);
-      process.env.ATTNSCAN_DECODE_PLAN = 'off';
-      expectSameBits([a], [m.net.next!(r.plain, Int32Array.of(4), run)]);
+      const { got, want } = stepBoth(m, r.planned, r.plain, 4);
+      expectSameBits([got], [want]);
       expect(profilePlan(r.plain, 1)).toBeUndefined();
     } finally {
       m.checkpoint.close();
@@ -160,15 +168,12 @@ describe.runIf(nativeLoaded)('decode plans', () => {
     try {
       const r = paired(m, [3, 17, 20], 4, 32);
       expect(r.statuses.at(-1)).toBe('planned');
-      const run = { ops: m.ops, checkAbort() {}, kvCache: m.kvCache };
       const length = r.planned.length;
-      expect(() => m.net.next!(r.planned, Int32Array.of(1 << 20), run)).toThrow(expect.objectContaining({ name: 'ValueRangeError', message: expect.stringMatching(/ids\[0\] = 1048576 is outside/) }));
+      expect(() => m.net.next!(r.planned, Int32Array.of(1 << 20), runOf(m))).toThrow(expect.objectContaining({ name: 'ValueRangeError', message: expect.stringMatching(/ids\[0\] = 1048576 is outside/) }));
       expect(r.planned.layers[0].self!.length).toBe(length);
       // The next good step still matches the plain state's.
-      const a = m.net.next!(r.planned, Int32Array.of(4), run);
-      process.env.ATTNSCAN_DECODE_PLAN = 'off';
-      const b = m.net.next!(r.plain, Int32Array.of(4), run);
-      expectSameBits([a], [b]);
+      const { got, want } = stepBoth(m, r.planned, r.plain, 4);
+      expectSameBits([got], [want]);
     } finally {
       m.checkpoint.close();
     }
