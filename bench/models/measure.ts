@@ -10,13 +10,15 @@ export interface MeasurePlan {
   kind: 'llama' | 'mamba' | 'bert';
   backend: 'native' | 'ts';
   threads?: number;
-  /** Decoder self K/V cache storage (loadModel's kvCache; default f32). */
+  /** Decoder self K/V cache storage (loadModel's kvCache; default: the checkpoint's). */
   kvCache?: 'f32' | 'f16';
   /** Causal LMs: prompt length for prefill, then decode tokens after it (greedy, KV cache / state). */
   prefillTokens?: number;
   decodeTokens?: number;
   /** Mamba: decode `decodeTokens` after prompts of these lengths (constant work per token). */
   decodePositions?: number[];
+  /** Causal LMs: prefill + decode runs after the warm-up (median reported, every run kept). Default 1. */
+  runs?: number;
   /** BERT: batch x seq, repeated `repeats` times (median). */
   batch?: number;
   seq?: number;
@@ -27,8 +29,11 @@ export interface MeasureResult {
   loadS: number;
   rssAfterLoadMiB: number;
   peakRssMiB: number;
+  /** The K/V cache storage the model used. */
+  kvCache?: string;
   prefill?: { tokens: number; seconds: number; tokensPerS: number };
-  decode?: { position: number; tokens: number; seconds: number; tokensPerS: number }[];
+  /** tokensPerS is the median of `runs` (each run's rate in runsTokensPerS). */
+  decode?: { position: number; tokens: number; seconds: number; tokensPerS: number; runsTokensPerS?: number[] }[];
   encoder?: { batch: number; seq: number; repeats: number; medianS: number; sequencesPerS: number };
 }
 
@@ -47,7 +52,7 @@ async function generateTimed(model: Model, promptLen: number, decode: number): P
 export async function measure(plan: MeasurePlan): Promise<MeasureResult> {
   const t0 = now();
   const model = await loadModel(plan.dir, { backend: plan.backend, ...(plan.threads ? { threads: plan.threads } : {}), ...(plan.kvCache ? { kvCache: plan.kvCache } : {}) });
-  const out: MeasureResult = { loadS: now() - t0, rssAfterLoadMiB: statusMiB('VmRSS'), peakRssMiB: 0 };
+  const out: MeasureResult = { loadS: now() - t0, rssAfterLoadMiB: statusMiB('VmRSS'), peakRssMiB: 0, kvCache: model.kvCache };
   try {
     if (plan.kind === 'bert') {
       const batch = plan.batch ?? 8;
@@ -73,9 +78,16 @@ export async function measure(plan: MeasurePlan): Promise<MeasureResult> {
       const decode = plan.decodeTokens ?? 128;
       out.decode = [];
       if (plan.prefillTokens) {
-        const r = await generateTimed(model, plan.prefillTokens, plan.kind === 'llama' ? decode : 0);
+        // One run is one sample of a machine whose speed drifts: the median of several, each kept.
+        const runs: Awaited<ReturnType<typeof generateTimed>>[] = [];
+        for (let i = 0; i < Math.max(1, plan.runs ?? 1); i++) runs.push(await generateTimed(model, plan.prefillTokens, plan.kind === 'llama' ? decode : 0));
+        const mid = <T>(xs: T[], key: (x: T) => number) => [...xs].sort((a, b) => key(a) - key(b))[xs.length >> 1];
+        const r = mid(runs, (x) => x.firstS);
         out.prefill = { tokens: plan.prefillTokens, seconds: r.firstS, tokensPerS: plan.prefillTokens / r.firstS };
-        if (r.count > 0) out.decode.push({ position: plan.prefillTokens, tokens: r.count, seconds: r.restS, tokensPerS: r.count / r.restS });
+        if (r.count > 0) {
+          const d = mid(runs, (x) => x.count / x.restS);
+          out.decode.push({ position: plan.prefillTokens, tokens: d.count, seconds: d.restS, tokensPerS: d.count / d.restS, runsTokensPerS: runs.map((x) => x.count / x.restS) });
+        }
       }
       for (const pos of plan.decodePositions ?? []) {
         const r = await generateTimed(model, pos, decode);

@@ -25,7 +25,7 @@ export interface ModelBenchOptions {
   only?: string[];
   includeTs: boolean;
   threads?: number;
-  /** Decoders' self K/V cache storage (loadModel's kvCache; default f32, llama.cpp's is f16). */
+  /** Decoders' self K/V cache storage (loadModel's kvCache; default: the checkpoint's). */
   kvCache?: 'f32' | 'f16';
   out?: string;
   cacheDir?: string;
@@ -56,7 +56,7 @@ type Plan = Omit<MeasurePlan, 'dir' | 'backend' | 'kind' | 'threads'>;
 function planFor(kind: CheckpointSpec['kind'], backend: 'native' | 'ts', quick: boolean): Plan {
   const ts = backend === 'ts';
   if (kind === 'bert') return ts ? { batch: 1, seq: quick ? 16 : 32, repeats: 1 } : { batch: quick ? 2 : 8, seq: 128, repeats: quick ? 1 : 3 };
-  if (kind === 'llama') return ts ? { prefillTokens: quick ? 8 : 32, decodeTokens: quick ? 2 : 8 } : { prefillTokens: quick ? 64 : 512, decodeTokens: quick ? 16 : 128 };
+  if (kind === 'llama') return ts ? { prefillTokens: quick ? 8 : 32, decodeTokens: quick ? 2 : 8 } : { prefillTokens: quick ? 64 : 512, decodeTokens: quick ? 16 : 128, runs: quick ? 1 : 3 };
   // Mamba: positions 128 and 2048 native; the TS twin cannot prefill 2048 tokens in reasonable time.
   if (ts) return { prefillTokens: quick ? 8 : 32, decodeTokens: quick ? 2 : 8, decodePositions: [quick ? 8 : 32] };
   return { prefillTokens: quick ? 64 : 512, decodeTokens: quick ? 16 : 128, decodePositions: quick ? [128, 512] : [128, 2048] };
@@ -171,7 +171,7 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
   };
   if (nativeOk) report.machine.memoryReadGBs = probe();
   log(`attnscan model benchmarks (${mode}): ${report.machine.cpu}, ${plural(info.threads, 'thread')}, ` +
-    `memory read ${report.machine.memoryReadGBs?.toFixed(1) ?? '?'} GB/s, K/V cache ${opts.kvCache ?? 'f32'}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    `memory read ${report.machine.memoryReadGBs?.toFixed(1) ?? '?'} GB/s, K/V cache ${opts.kvCache ?? "each checkpoint's default"}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const cache = opts.cacheDir ?? join(root, 'build-bench', 'models');
   const chosen = specs(opts.tiny).filter((s) => !opts.only?.length || opts.only.some((o) => s.name === o || s.name.includes(o)));
   const backends: ('native' | 'ts')[] = [...(nativeOk ? ['native' as const] : []), ...(opts.includeTs ? ['ts' as const] : [])];
@@ -199,7 +199,7 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
           const rooflineTokensPerS = (bw * 1e9) / bytes;
           row.roofline = { weightBytesPerToken: bytes, bandwidthGBs: bw, probesGBs: { before, after }, rooflineTokensPerS, fraction: dec.tokensPerS / rooflineTokensPerS };
           row.note = `f16 weights ${(bytes / 2 ** 20).toFixed(0)} MiB/token; roofline ${rooflineTokensPerS.toFixed(1)} tok/s at ` +
-            `${bw.toFixed(1)} GB/s (read probe ${before.toFixed(1)} before, ${after.toFixed(1)} after; ${opts.kvCache ?? 'f32'} K/V-cache reads not counted)`;
+            `${bw.toFixed(1)} GB/s (read probe ${before.toFixed(1)} before, ${after.toFixed(1)} after; ${row.result.kvCache ?? opts.kvCache ?? '?'} K/V-cache reads not counted; decode median of ${dec.runsTokensPerS?.map(fmt).join(', ') ?? 'one run'})`;
         }
         const d = row.result.decode ?? [];
         if (s.kind === 'mamba' && d.length >= 2) {

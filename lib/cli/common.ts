@@ -36,8 +36,8 @@ export const MODEL_HELP = `  -m, --model DIR      checkpoint folder (config.json
 
 /** The decoder commands' KV cache storage (generate, bench, serve). */
 export const KV_CACHE_OPTION = { 'kv-cache': { type: 'string' } } as const satisfies Options;
-export const KV_CACHE_HELP = `      --kv-cache f32|f16  decoder K/V cache storage (default f32; f16 halves its memory and the
-                          bytes a decode step reads, as llama.cpp does; logits move by f16 rounding)`;
+export const KV_CACHE_HELP = `      --kv-cache f32|f16  decoder K/V cache storage (default: f16 for F16 checkpoints, else f32; f16
+                          halves its memory and the bytes a decode step reads; logits move by f16 rounding)`;
 
 export function kvCacheOption(v: string | undefined): KvDType | undefined {
   if (v === undefined || v === 'f32' || v === 'f16') return v;

@@ -43,8 +43,8 @@ Options:
       --body-limit BYTES         largest request body (default ${DEFAULT_LIMITS.bodyLimit})
       --drain-timeout SECONDS    on SIGTERM, abort what still runs after this (default 30)
       --log                      request log (JSON lines) on stdout
-      --kv-cache f32|f16         decoder K/V cache storage (default f32; f16 halves the cache bytes
-                                 and the bytes a decode step reads, as llama.cpp does)
+      --kv-cache f32|f16         decoder K/V cache storage (default: f16 for F16 checkpoints, else
+                                 f32; f16 halves the cache bytes and the bytes a decode step reads)
       --no-huge-pages            map the weights from the page cache instead of copying them into
                                  huge pages (Linux default): no copy at load, shared between processes
       --backend NAME, --threads N, --json (print the listening address as JSON), -h/--help`,

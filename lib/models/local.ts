@@ -39,6 +39,22 @@ export interface LoadOptions {
 /** Linux backs an madvise'd anonymous copy with 2 MiB pages; elsewhere a copy would only cost memory. */
 const hugePagesByDefault = process.platform === 'linux';
 
+/**
+ * The K/V cache follows the checkpoint's weights, as the transformers `dtype="auto"` default, vLLM
+ * and llama.cpp do: a half-precision checkpoint (most of its parameters in F16) caches in f16, half
+ * the bytes a decode step reads; anything else in f32. BF16 stays f32: f16's range is narrower
+ * than the values a bf16 model may produce.
+ */
+export function defaultKvCache(checkpoint: Checkpoint): KvDType {
+  const elements = new Map<string, number>();
+  for (const name of checkpoint.names()) {
+    const { dtype, dims } = checkpoint.info(name);
+    elements.set(dtype, (elements.get(dtype) ?? 0) + dims.reduce((a, b) => a * b, 1));
+  }
+  const f16 = elements.get('F16') ?? 0;
+  return f16 > (elements.get('F32') ?? 0) && f16 > (elements.get('BF16') ?? 0) ? 'f16' : 'f32';
+}
+
 export async function loadLocal(dir: string, opts: LoadOptions = {}): Promise<LocalModel> {
   const backend = resolveBackend(opts.backend);
   if (opts.threads !== undefined && backend === 'native') setThreads(opts.threads);
@@ -68,7 +84,7 @@ export async function loadLocal(dir: string, opts: LoadOptions = {}): Promise<Lo
     const padTokenId = typeof pad === 'number' ? pad : undefined;
     return {
       architecture: name, config: built.config, backend, net: built.net, ops, checkpoint, generationConfig: checkpoint.generationConfig, eosTokenIds, padTokenId,
-      kvCache: opts.kvCache ?? 'f32',
+      kvCache: opts.kvCache ?? defaultKvCache(checkpoint),
     };
   } catch (e) {
     checkpoint.close();

@@ -72,9 +72,10 @@ export interface LoadModelOptions {
   /** Rows of one merged forward call at most. Default 32. */
   forwardBatchMaxRows?: number;
   /**
-   * Storage of the decoder self-attention K/V caches: 'f32' (default: matches the reference
-   * logits) or 'f16' (half the cache bytes and half the bytes a decode step reads, as llama.cpp's
-   * default; logits move by f16 rounding of K and V). Cross-attention K/V stay f32.
+   * Storage of the decoder self-attention K/V caches: 'f32' or 'f16' (half the cache bytes and half
+   * the bytes a decode step reads; logits move by the f16 rounding of K and V). Default: the
+   * checkpoint's, 'f16' when most of its parameters are F16, else 'f32' (as transformers'
+   * dtype="auto", vLLM and llama.cpp). Cross-attention K/V stay f32.
    */
   kvCache?: KvDType;
 }
@@ -115,6 +116,8 @@ export class Model {
   readonly eosTokenIds: readonly number[];
   readonly decoderStartTokenId?: number;
   readonly generationConfig?: Readonly<Record<string, unknown>>;
+  /** The decoders' self K/V cache storage in use (the kvCache option, or the checkpoint's default). */
+  readonly kvCache: KvDType;
   readonly dir: string;
   /** The folder's tokenizer.json (with tokenizer_config.json special tokens), when present. */
   readonly tokenizer?: TextTokenizer;
@@ -149,6 +152,7 @@ export class Model {
     this.eosTokenIds = info.eosTokenIds;
     this.decoderStartTokenId = info.decoderStartTokenId;
     this.generationConfig = info.generationConfig;
+    this.kvCache = info.kvCache;
     this.dir = dir;
     worker.on('message', (r: Reply) => {
       if ('id' in r && r.id !== undefined) this.pending.get(r.id)?.onReply(r);

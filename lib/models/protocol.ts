@@ -14,6 +14,7 @@ export interface ModelInfo {
   eosTokenIds: number[];
   decoderStartTokenId?: number;
   generationConfig?: Record<string, unknown>;
+  kvCache: KvDType;
 }
 
 export type Request =

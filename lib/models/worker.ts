@@ -76,6 +76,7 @@ async function handle(msg: Request): Promise<void> {
             eosTokenIds: model.eosTokenIds,
             decoderStartTokenId: model.net.decoderStartTokenId,
             generationConfig: model.generationConfig,
+            kvCache: model.kvCache,
           },
         });
       } catch (e) {

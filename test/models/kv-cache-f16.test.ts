@@ -159,6 +159,38 @@ describe('loadModel({ kvCache: "f16" })', () => {
     expect(f16.bytes * 2).toBe(f32.bytes);
   });
 
+  it.each([
+    ['F16', 'f16'],
+    ['F32', 'f32'],
+    ['BF16', 'f32'],
+  ] as const)("defaults to the checkpoint's storage: %s weights cache in %s, and an explicit kvCache wins", async (dtype, expected) => {
+    const d = writeTinyCheckpoint(join(root, `llama-${dtype}`), 'LlamaForCausalLM', { dtype });
+    const m = await loadModel(d);
+    try {
+      expect(m.kvCache).toBe(expected);
+      const it = m.generate(prompts[0], { maxNewTokens: 2, eosTokenId: null })[Symbol.asyncIterator]();
+      await it.next();
+      const bytes = m.stats().cacheBytes;
+      await it.return!();
+      const other = expected === 'f16' ? 'f32' : 'f16';
+      const o = await loadModel(d, { kvCache: other });
+      try {
+        expect(o.kvCache).toBe(other);
+        const it2 = o.generate(prompts[0], { maxNewTokens: 2, eosTokenId: null })[Symbol.asyncIterator]();
+        await it2.next();
+        expect(o.stats().cacheBytes * (other === 'f16' ? 2 : 1)).toBe(bytes * (expected === 'f16' ? 2 : 1));
+        await it2.return!();
+      } finally {
+        await o.dispose();
+      }
+    } finally {
+      await m.dispose();
+    }
+    const local = await loadLocal(d);
+    expect(local.kvCache).toBe(expected);
+    local.checkpoint.close();
+  });
+
   it('rejects an unknown kvCache', async () => {
     await expect(loadModel(dir, { kvCache: 'bf16' as never })).rejects.toThrow(ValueRangeError);
     await expect(loadModel(dir, { kvCache: 'bf16' as never })).rejects.toThrow(`loadModel: kvCache must be 'f32' or 'f16', got "bf16"`);
