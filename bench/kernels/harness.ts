@@ -91,7 +91,8 @@ export function kernelFn(name: string): AnyKernel | undefined {
 /**
  * Times fn(args[i]) cycling through args. The first call is the warm-up (JIT, page faults, pool
  * wake-up). If that call alone used half the budget, its time is the one measurement (noted);
- * otherwise as many runs as fit the budget, up to policy.runs.
+ * otherwise untimed calls over two run lengths size the runs, then as many runs as fit the
+ * budget, up to policy.runs.
  */
 export function measure(call: (args: unknown) => void, args: unknown[], policy: TimingPolicy): Timing {
   let next = 0;
@@ -107,11 +108,25 @@ export function measure(call: (args: unknown) => void, args: unknown[], policy: 
   }
   // A second untimed call when cheap: the first may have paid for one-off work alone.
   if (first * 2 < policy.budgetSeconds / 4) one();
+  // Runs are sized from untimed calls over two run lengths (the median of their second half), not
+  // from the first call. An allocating kernel's first calls each fault in fresh output memory
+  // until a GC frees earlier outputs for reuse (an rmsNorm 512x768: its first 23 calls 2.5 ms each,
+  // then 60 us): sized from those, runs were a handful of calls whose median measured the cold
+  // phase again (runs of 5 calls, median 2.4 ms; of 553 calls, 73 us; 2000 calls back to back, a
+  // mean of 77 us).
+  const sizing: number[] = [];
+  const c0 = now();
+  do {
+    const s = now();
+    one();
+    sizing.push(now() - s);
+  } while (now() - c0 < 2 * policy.runSeconds && now() - t0 < policy.budgetSeconds / 4);
+  const perCall = Math.max(median(sizing.slice(sizing.length >> 1)), 1e-7);
   // Whole sweeps over the argument copies, so every run streams each copy once.
-  const perRun = Math.max(1, Math.ceil(policy.runSeconds / Math.max(first, 1e-7)));
+  const perRun = Math.max(1, Math.ceil(policy.runSeconds / perCall));
   const callsPerRun = Math.ceil(perRun / args.length) * args.length;
   const left = policy.budgetSeconds - (now() - t0);
-  const runs = Math.max(1, Math.min(policy.runs, Math.floor(left / (first * callsPerRun))));
+  const runs = Math.max(1, Math.min(policy.runs, Math.floor(left / (perCall * callsPerRun))));
   const times: number[] = [];
   let best = Infinity;
   for (let r = 0; r < runs; r++) {

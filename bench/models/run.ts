@@ -199,7 +199,7 @@ export function runModelBench(opts: ModelBenchOptions): ModelBenchReport {
           const rooflineTokensPerS = (bw * 1e9) / bytes;
           row.roofline = { weightBytesPerToken: bytes, bandwidthGBs: bw, probesGBs: { before, after }, rooflineTokensPerS, fraction: dec.tokensPerS / rooflineTokensPerS };
           row.note = `f16 weights ${(bytes / 2 ** 20).toFixed(0)} MiB/token; roofline ${rooflineTokensPerS.toFixed(1)} tok/s at ` +
-            `${bw.toFixed(1)} GB/s (read probe ${before.toFixed(1)} before, ${after.toFixed(1)} after; ${row.result.kvCache ?? opts.kvCache ?? '?'} K/V-cache reads not counted; decode median of ${dec.runsTokensPerS?.map(fmt).join(', ') ?? 'one run'})`;
+            `${bw.toFixed(1)} GB/s (read probe ${before.toFixed(1)} before, ${after.toFixed(1)} after; ${row.result.kvCache ?? opts.kvCache ?? '?'} K/V-cache reads not counted; decode median of ${dec.runsTokensPerS?.map((x) => x.toFixed(1)).join(', ') ?? 'one run'})`;
         }
         const d = row.result.decode ?? [];
         if (s.kind === 'mamba' && d.length >= 2) {

@@ -119,6 +119,8 @@ ATTNSCAN_TEST("attention: every ISA matches the reference (prefill, decode, GQA,
       {2, 1, 10, 6, 2, 16, true, 1, 0},     {1, 1, 300, 8, 2, 64, true, 0, 0},   {1, 1, 1000, 4, 1, 64, true, 0, 0},
       {1, 1, 777, 2, 1, 80, false, 1, 1},   {1, 1, 600, 1, 1, 7, false, 2, 0},   {3, 2, 0, 2, 1, 4, false, 0, 0},
       {3, 1, 333, 6, 2, 128, true, 1, 0},  {1, 1, 517, 5, 5, 128, false, 0, 1},
+      // Multi-head decode (one query head per kv head) at 64 / 128: a few keys, split keys, masks, bias.
+      {2, 1, 3, 3, 3, 64, false, 1, 0},     {2, 1, 523, 4, 4, 64, true, 1, 2},   {1, 1, 61, 2, 2, 128, false, 2, 0},
   };
   uint64_t seed = 11;
   for (int threads : {1, 2, 3}) {

@@ -98,6 +98,12 @@ const shapes: AttentionShape[] = [
   { batch: 1, seqQ: 1, seqK: 530, heads: 3, kvHeads: 3, headDim: 9, bias: 'negInf' },
   { batch: 3, seqQ: 1, seqK: 333, heads: 6, kvHeads: 2, headDim: 128, causal: true, mask: 'pad' },
   { batch: 1, seqQ: 1, seqK: 517, heads: 5, kvHeads: 5, headDim: 128, bias: 'shared' },
+  // Multi-head decode (one query head per kv head, as GPT-2 and the bench LLaMA) at 64 and 128:
+  // three keys, keys split over tasks, masks and bias.
+  { batch: 2, seqQ: 1, seqK: 3, heads: 3, kvHeads: 3, headDim: 64, mask: 'random' },
+  { batch: 2, seqQ: 1, seqK: 523, heads: 4, kvHeads: 4, headDim: 64, causal: true, mask: 'pad', bias: 'batched' },
+  { batch: 1, seqQ: 1, seqK: 1030, heads: 12, kvHeads: 12, headDim: 64 },
+  { batch: 1, seqQ: 1, seqK: 61, heads: 2, kvHeads: 2, headDim: 128, mask: 'fullBatch0' },
 ];
 
 export const attentionCases: AttentionCase[] = shapes.map((s, idx) => ({
