@@ -33,7 +33,7 @@ export interface Outputs {
 export interface Run {
   ops: Ops;
   checkAbort(): void;
-  /** Self K/V caches created in this run store f32 (default) or f16. */
+  /** Self K/V caches created in this run store f32 (when unset) or f16; loaded models pass theirs (defaultKvCache). */
   kvCache?: KvDType;
 }
 
