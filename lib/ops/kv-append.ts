@@ -36,11 +36,9 @@ export const kvAppend = defineKernel<KvAppendArgs, { k: KvTensor; v: KvTensor }>
     const at = intOption(NAME, 'at', a.at, 0, 0, capacity - seq);
     const kc = caches.k.data;
     const vc = caches.v.data;
-    for (const [name, other] of [['vCache', vc], ['k', k.data], ['v', v.data]] as const) {
-      if (sharesMemory(kc, other)) throw new ValueRangeError(`${NAME}: kCache shares memory with ${name}`);
-    }
-    for (const [name, other] of [['k', k.data], ['v', v.data]] as const) {
-      if (sharesMemory(vc, other)) throw new ValueRangeError(`${NAME}: vCache shares memory with ${name}`);
+    const views = { kCache: kc, vCache: vc, k: k.data, v: v.data };
+    for (const [x, y] of [['kCache', 'vCache'], ['kCache', 'k'], ['kCache', 'v'], ['vCache', 'k'], ['vCache', 'v']] as const) {
+      if (sharesMemory(views[x], views[y])) throw new ValueRangeError(`${NAME}: ${x} shares memory with ${y}`);
     }
     const row = kvHeads * headDim;
     return {

@@ -17,15 +17,17 @@ static bool bytes_overlap(const void* p, size_t p_bytes, const void* q, size_t q
   return p && q && p_bytes && q_bytes && a < b + q_bytes && b < a + p_bytes;
 }
 
+// The largest batch, sequence or head size the attention and cache readers take.
+constexpr int64_t kMaxDim = int64_t(1) << 31;
+
 // [begin, begin + n) and [other, other + n) share an element without being the same buffer.
 static bool partial_overlap(const float* p, const float* q, int64_t n) {
-  return p && q && p != q && p < q + n && q < p + n;
+  return p != q && bytes_overlap(p, size_t(n) * sizeof(float), q, size_t(n) * sizeof(float));
 }
 
 namespace {
 // The head layout and softmax scale both attention entry points take.
 void read_heads(ArgCheck& r, int64_t* heads, int64_t* kv_heads, int64_t* head_dim, float* scale) {
-  constexpr int64_t kMaxDim = int64_t(1) << 31;
   *heads = r.dim("heads", 1, kMaxDim);
   *kv_heads = r.dim("kvHeads", 1, kMaxDim);
   *head_dim = r.dim("headDim", 1, kMaxDim);
@@ -55,7 +57,6 @@ void* read_kv_out(ArgCheck& r, const char* name, KvDtype dt, int64_t length) {
 }  // namespace
 
 AttentionArgs read_attention(ArgCheck& r) {
-  constexpr int64_t kMaxDim = int64_t(1) << 31;
   AttentionArgs a{};
   a.batch = r.dim("batch", 0, kMaxDim);
   a.seq_q = r.dim("seqQ", 0, kMaxDim);
@@ -78,7 +79,6 @@ AttentionArgs read_attention(ArgCheck& r) {
 Result run_attention(const AttentionArgs& a) { return attention_f32(a); }
 
 RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
-  constexpr int64_t kMaxDim = int64_t(1) << 31;
   RaggedAttentionArgs a{};
   a.rows = r.dim("rows", 0, kRaggedMaxRows);
   read_heads(r, &a.heads, &a.kv_heads, &a.head_dim, &a.scale);
@@ -101,7 +101,6 @@ RaggedAttentionArgs read_ragged_attention(ArgCheck& r) {
 Result run_ragged_attention(const RaggedAttentionArgs& a) { return attention_ragged_f32(a); }
 
 KvAppendArgs read_kv_append(ArgCheck& r) {
-  constexpr int64_t kMaxDim = int64_t(1) << 31;
   KvAppendArgs a{};
   a.batch = r.dim("batch", 0, kMaxDim);
   a.seq = r.dim("seq", 0, kMaxDim);
